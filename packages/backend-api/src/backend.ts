@@ -1,0 +1,101 @@
+/**
+ * @module
+ * The storage contract every Engram backend implements.
+ *
+ * A plugin author extends {@link AbstractBackend} and writes only the
+ * required primitives (marked `abstract` there): entry put/get, status,
+ * the per-database entry listing, local keys and instance metadata. The
+ * graph questions (tips, store tips, heights, LCA, paths, ordered walks) are
+ * answered by the shared implementation in `AbstractBackend` over those
+ * primitives; a backend may override any of them with a native answer
+ * (an SQL query, an incrementally kept index) where that is faster, and the
+ * conformance suite checks that the answers stay the same.
+ *
+ * Ordering: wherever a list of entries is ordered, it is by (height, id)
+ * ascending, where height is the entry's tree height (longest path from the
+ * database root along main parents, root = 0) and ids compare as strings.
+ *
+ * Visibility: graph queries see only entries whose status is `verified`.
+ * Unverified and failed entries are stored (get/has/getStatus see them) but
+ * take no part in tips, heights, walks, LCA or paths.
+ */
+import type { Entry, Id, VerificationStatus } from './entry.js'
+
+/** The whole Backend surface, as the engine uses it. */
+export interface Backend {
+  // ---- required primitives -------------------------------------------
+
+  /**
+   * Stores `entry` under `id` with `status`. The caller guarantees
+   * `id === entryId(entry)` and that the entry passed `validateEntry`.
+   * Re-putting a known id is a no-op: the stored entry and its status are
+   * kept (use {@link setStatus} for transitions). Concurrent puts are safe.
+   */
+  put(id: Id, entry: Entry, status: VerificationStatus): Promise<void>
+  /** The entry. @throws EntryNotFoundError (`ENTRY_NOT_FOUND`) when absent. */
+  get(id: Id): Promise<Entry>
+  /** Whether an entry with this id is stored, whatever its status. */
+  has(id: Id): Promise<boolean>
+  /** @throws EntryNotFoundError (`ENTRY_NOT_FOUND`) when absent. */
+  getStatus(id: Id): Promise<VerificationStatus>
+  /** Changes an entry's status. @throws EntryNotFoundError when absent. */
+  setStatus(id: Id, status: VerificationStatus): Promise<void>
+  /** Ids of every stored entry with this status, sorted by id. */
+  idsByStatus(status: VerificationStatus): Promise<Id[]>
+  /**
+   * Ids of every stored entry (any status) that belongs to database `tree`:
+   * the root entry whose id is `tree`, and every entry whose `tree.root`
+   * is `tree`. Any order.
+   */
+  treeEntryIds(tree: Id): Promise<Id[]>
+  /** Ids of every stored root entry (a `_root` subtree and no parents), sorted. */
+  rootIds(): Promise<Id[]>
+
+  /** Durably stores a local key (e.g. the device key) under `name`; overwrites. */
+  putLocalKey(name: string, key: Uint8Array): Promise<void>
+  /** The local key, or `undefined`. Returns a copy the caller may wipe. */
+  getLocalKey(name: string): Promise<Uint8Array | undefined>
+  /** Names of the stored local keys, sorted. */
+  listLocalKeys(): Promise<string[]>
+  /** Removes a local key; removing an absent key is not an error. */
+  deleteLocalKey(name: string): Promise<void>
+
+  /** Instance metadata (small strings, e.g. the format version); `undefined` when unset. */
+  getMetadata(key: string): Promise<string | undefined>
+  /** Sets instance metadata; overwrites. */
+  setMetadata(key: string, value: string): Promise<void>
+
+  // ---- graph queries (shared implementation in AbstractBackend) -------
+
+  /** Tips of database `tree`: verified entries of the tree no verified entry of the tree names as a main parent. Ordered. */
+  getTips(tree: Id): Promise<Id[]>
+  /** Tips of store `store` inside `tree`: verified entries holding a node for `store` that no such entry names as a `store` parent. Ordered. */
+  getStoreTips(tree: Id, store: string): Promise<Id[]>
+  /** Store tips limited to the history of `mainIds` (inclusive); `[]` for empty `mainIds`. Ordered. */
+  getStoreTipsUpTo(tree: Id, store: string, mainIds: readonly Id[]): Promise<Id[]>
+  /** Tree height of a verified entry. @throws EntryNotFoundError when absent or not verified. */
+  getHeight(tree: Id, id: Id): Promise<number>
+  /** Every verified entry of the tree. Ordered. */
+  getTree(tree: Id): Promise<Entry[]>
+  /** Verified ancestors of `tips` along main parents, tips included. Ordered. */
+  getTreeFromTips(tree: Id, tips: readonly Id[]): Promise<Entry[]>
+  /** Verified entries of the tree holding a node for `store`. Ordered. */
+  getStore(tree: Id, store: string): Promise<Entry[]>
+  /** Ancestors of `tips` along `store` parents, tips included. Ordered. */
+  getStoreFromTips(tree: Id, store: string, tips: readonly Id[]): Promise<Entry[]>
+  /**
+   * Lowest common ancestor of `ids` in the `store` DAG: the common ancestor
+   * (each id counts as its own ancestor) of greatest height, ties broken by
+   * smallest id. @throws EmptyEntryListError (`EMPTY_ENTRY_LIST`) for `[]`;
+   * EntryNotFoundError for an unknown id; NoCommonAncestorError
+   * (`NO_COMMON_ANCESTOR`) when there is none.
+   */
+  findLca(tree: Id, store: string, ids: readonly Id[]): Promise<Id>
+  /**
+   * Entries on the `store` DAG between `from` (exclusive) and `to`
+   * (inclusive): every ancestor of some `to` id (along `store` parents) that
+   * is a strict descendant of `from`, plus the `to` ids themselves other
+   * than `from`. Ordered.
+   */
+  getPathFromTo(tree: Id, store: string, from: Id, to: readonly Id[]): Promise<Id[]>
+}

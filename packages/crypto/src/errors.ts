@@ -1,0 +1,44 @@
+/**
+ * @module
+ * `EngramError`, the base of every typed error in Engram, and the crypto
+ * package's own codes. Every package re-exports `EngramError`; codes are
+ * stable strings, messages may change.
+ */
+
+/** Base class of every Engram error; `code` is part of the contract. */
+export class EngramError extends Error {
+  readonly code: string
+  constructor(code: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+    this.name = new.target.name
+  }
+}
+
+/** A public key string is not `ed25519:` + padded base64 of 32 bytes. */
+export class InvalidPublicKeyError extends EngramError {
+  constructor(message: string) {
+    super('INVALID_PUBLIC_KEY', message)
+  }
+}
+
+/** A content id is not `sha256:` + 64 lowercase hex. */
+export class InvalidIdError extends EngramError {
+  constructor(message: string) {
+    super('INVALID_ID', message)
+  }
+}
+
+/** Sealed bytes did not open: wrong key, or tampered ciphertext, nonce or associated data. */
+export class DecryptionFailedError extends EngramError {
+  constructor(message = 'decryption failed: wrong key or tampered data') {
+    super('DECRYPTION_FAILED', message)
+  }
+}
+
+/** A stored password hash is not a PHC string this package can read. */
+export class InvalidPasswordHashError extends EngramError {
+  constructor(message: string) {
+    super('INVALID_PASSWORD_HASH', message)
+  }
+}
