@@ -1,0 +1,130 @@
+import {
+  bytesToBase64,
+  deriveKey,
+  ed25519,
+  formatPublicKey,
+  randomBytes,
+  utf8Encode,
+  verify,
+} from '@engram/crypto'
+import { describe, expect, it } from 'vitest'
+import { KeyManager, parseKeyRow } from '../src/keys/index.js'
+import type { KeyRow } from '../src/types.js'
+
+const FAST = { m: 64, t: 1, p: 1 }
+
+async function freshKey() {
+  const seed = randomBytes(32)
+  const keyId = formatPublicKey(await ed25519.getPublicKey(seed))
+  return { seed, keyId }
+}
+
+function row(keyId: string, stored: Pick<KeyRow, 'privateKey' | 'encryption'>): KeyRow {
+  return { keyId, ...stored, displayName: null, createdAt: 1, isDefault: true, databaseSigKeys: {} }
+}
+
+describe('KeyManager', () => {
+  it('seals a key with the derived key and opens it again in a new manager', async () => {
+    const salt = randomBytes(16)
+    const { seed, keyId } = await freshKey()
+    const original = Uint8Array.from(seed)
+    const writer = new KeyManager(ed25519, await deriveKey('pw', salt, FAST))
+    expect(writer.sealsKeys).toBe(true)
+    const stored = await writer.protect(keyId, seed)
+    expect(stored.encryption.type).toBe('aes-256-gcm')
+    expect(stored.privateKey).not.toContain(bytesToBase64(original))
+
+    const reader = new KeyManager(ed25519, await deriveKey('pw', salt, FAST))
+    await reader.unlock(row(keyId, stored))
+    expect(reader.seed(keyId)).toEqual(original)
+  })
+
+  it('a sealed key moved to another key id does not open (the key id is associated data)', async () => {
+    const salt = randomBytes(16)
+    const a = await freshKey()
+    const b = await freshKey()
+    const m = new KeyManager(ed25519, await deriveKey('pw', salt, FAST))
+    const stored = await m.protect(a.keyId, a.seed)
+    const other = new KeyManager(ed25519, await deriveKey('pw', salt, FAST))
+    await expect(other.unlock(row(b.keyId, stored))).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+  })
+
+  it('a wrong derived key gives CORRUPT_KEY, not a crash', async () => {
+    const { seed, keyId } = await freshKey()
+    const m = new KeyManager(ed25519, await deriveKey('right', randomBytes(16), FAST))
+    const stored = await m.protect(keyId, seed)
+    const wrong = new KeyManager(ed25519, await deriveKey('wrong', randomBytes(16), FAST))
+    await expect(wrong.unlock(row(keyId, stored))).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+  })
+
+  it('passwordless: stores the seed plain and checks it belongs to the key id', async () => {
+    const { seed, keyId } = await freshKey()
+    const m = new KeyManager(ed25519)
+    expect(m.sealsKeys).toBe(false)
+    const stored = await m.protect(keyId, seed)
+    expect(stored).toEqual({ privateKey: bytesToBase64(seed), encryption: { type: 'none' } })
+    const other = await freshKey()
+    await expect(new KeyManager(ed25519).unlock(row(other.keyId, stored))).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+    await expect(
+      new KeyManager(ed25519).unlock(row(keyId, { privateKey: 'not base64!', encryption: { type: 'none' } })),
+    ).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+    await expect(
+      new KeyManager(ed25519).unlock(row(keyId, { privateKey: bytesToBase64(randomBytes(16)), encryption: { type: 'none' } })),
+    ).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+  })
+
+  it('a sealed row cannot be opened by a passwordless manager', async () => {
+    const { seed, keyId } = await freshKey()
+    const stored = await new KeyManager(ed25519, await deriveKey('pw', randomBytes(16), FAST)).protect(keyId, seed)
+    await expect(new KeyManager(ed25519).unlock(row(keyId, stored))).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+  })
+
+  it('signing keys sign while live and refuse with SESSION_CLOSED after wipe; seeds are zero-filled', async () => {
+    const derived = await deriveKey('pw', randomBytes(16), FAST)
+    const m = new KeyManager(ed25519, derived)
+    const { seed, keyId } = await freshKey()
+    await m.add(keyId, seed)
+    const key = m.signingKey(keyId)!
+    const msg = utf8Encode('hello')
+    expect(await verify(await key.sign(msg), msg, key.publicKey)).toBe(true)
+    const held = m.seed(keyId)!
+    m.wipe()
+    expect(held.every((b) => b === 0)).toBe(true)
+    expect(derived.every((b) => b === 0)).toBe(true)
+    expect(m.wiped).toBe(true)
+    await expect(key.sign(msg)).rejects.toMatchObject({ code: 'SESSION_CLOSED' })
+    expect(() => m.seed(keyId)).toThrow(expect.objectContaining({ code: 'SESSION_CLOSED' }))
+    await expect(m.protect(keyId, randomBytes(32))).rejects.toMatchObject({ code: 'SESSION_CLOSED' })
+    m.wipe() // idempotent
+  })
+
+  it('unknown key ids give undefined', () => {
+    const m = new KeyManager(ed25519)
+    expect(m.seed('ed25519:nope')).toBeUndefined()
+    expect(m.signingKey('ed25519:nope')).toBeUndefined()
+    expect(m.has('ed25519:nope')).toBe(false)
+  })
+})
+
+describe('parseKeyRow', () => {
+  const good = { keyId: 'k', privateKey: 'AA==', encryption: { type: 'none' }, displayName: null, createdAt: 5, isDefault: false, databaseSigKeys: { d: 's' } }
+
+  it('accepts a well-formed row and copies its mappings', () => {
+    expect(parseKeyRow(good)).toEqual(good)
+    expect(parseKeyRow({ ...good, databaseSigKeys: undefined }).databaseSigKeys).toEqual({})
+  })
+
+  it.each([
+    ['not an object', 7],
+    ['keyId', { ...good, keyId: 1 }],
+    ['privateKey', { ...good, privateKey: [1, 2] }],
+    ['encryption', { ...good, encryption: { type: 'rot13' } }],
+    ['nonce', { ...good, encryption: { type: 'aes-256-gcm' } }],
+    ['displayName', { ...good, displayName: 3 }],
+    ['createdAt', { ...good, createdAt: 'yesterday' }],
+    ['isDefault', { ...good, isDefault: 'yes' }],
+    ['mappings', { ...good, databaseSigKeys: { d: 1 } }],
+  ])('rejects a bad %s with CORRUPT_KEY', (_, value) => {
+    expect(() => parseKeyRow(value)).toThrow(expect.objectContaining({ code: 'CORRUPT_KEY' }))
+  })
+})
