@@ -1,0 +1,7 @@
+/**
+ * @module
+ * `@engram/backend-api/conformance`: the test suite every backend runs
+ * against itself with one call, plus the fixture factories it uses.
+ */
+export { backendConformance, type ConformanceOptions } from './suite.js'
+export { makeEntry, makeRoot, type Fixture, type StoreSpec } from './fixtures.js'

@@ -1,0 +1,38 @@
+/**
+ * @module
+ * @engram/backend-api: the storage contract of Engram. The Entry wire shape
+ * and its one canonical encoding, validation helpers, the `Backend`
+ * interface, `AbstractBackend` with the shared graph algorithms, and the
+ * typed errors. The conformance suite is the `./conformance` subpath.
+ */
+export type { Entry, Id, VerificationStatus, TreeNode, SubTreeNode, DelegationStep, SigKey, SigInfo } from './entry.js'
+export type { Backend } from './backend.js'
+export { encodeEntry, encodeEntryText, signingBytes, entryId } from './encode.js'
+export {
+  ROOT_STORE,
+  validateEntryShape,
+  validateEntryRules,
+  validateEntry,
+  isRootEntry,
+  entryTree,
+  isVerificationStatus,
+  assertStatus,
+  assertString,
+  assertIdList,
+  assertBytes,
+  checkPut,
+} from './validate.js'
+export { compareByHeightThenId, compareIds, type HeightAndId } from './order.js'
+export { AbstractBackend, cloneEntry } from './abstract-backend.js'
+export * from './graph/index.js'
+export {
+  EngramError,
+  EntryNotFoundError,
+  InvalidEntryError,
+  EmptyEntryListError,
+  NoCommonAncestorError,
+  NotFoundError,
+  CorruptSnapshotError,
+  SnapshotWriteError,
+  SnapshotReadError,
+} from './errors.js'

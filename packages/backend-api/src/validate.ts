@@ -1,0 +1,184 @@
+/**
+ * @module
+ * Checks on entries that come from outside (peers, snapshot files, plugin
+ * callers): {@link validateEntryShape} for structure, {@link validateEntryRules}
+ * for the data-layer §1.6 rules, and {@link checkPut} that backends run in `put`.
+ */
+import { isId } from '@engram/crypto'
+import { entryId } from './encode.js'
+import type { DelegationStep, Entry, Id, SigKey, SubTreeNode, VerificationStatus } from './entry.js'
+import { InvalidEntryError } from './errors.js'
+
+/** The store name that marks a root entry. */
+export const ROOT_STORE = '_root'
+
+const STATUSES: readonly VerificationStatus[] = ['verified', 'unverified', 'failed']
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
+  for (const k of Object.keys(obj))
+    if (!allowed.includes(k)) throw new InvalidEntryError(`${where}: unexpected field "${k}"`)
+}
+
+function idList(value: unknown, where: string): Id[] {
+  if (!Array.isArray(value)) throw new InvalidEntryError(`${where} must be an array of ids`)
+  const out: Id[] = []
+  for (let i = 0; i < value.length; i++) {
+    const id: unknown = value[i]
+    if (!isId(id)) throw new InvalidEntryError(`${where}[${i}] is not a well-formed id`)
+    // Sorted and de-duplicated: the id depends on the exact list (data-layer §1.1).
+    if (i > 0 && !(out[i - 1]! < id)) throw new InvalidEntryError(`${where} must be sorted and free of duplicates`)
+    out.push(id)
+  }
+  return out
+}
+
+function sigKey(value: unknown): SigKey {
+  if (typeof value === 'string') return value
+  if (!Array.isArray(value) || value.length === 0)
+    throw new InvalidEntryError('sig.key must be a string or a non-empty array of delegation steps')
+  return value.map((step: unknown, i): DelegationStep => {
+    const where = `sig.key[${i}]`
+    if (!isPlainObject(step)) throw new InvalidEntryError(`${where} must be an object`)
+    onlyKeys(step, ['key', 'tips'], where)
+    if (typeof step.key !== 'string') throw new InvalidEntryError(`${where}.key must be a string`)
+    if (!('tips' in step)) throw new InvalidEntryError(`${where}.tips is missing`)
+    const tips = step.tips === null ? null : idList(step.tips, `${where}.tips`)
+    return { key: step.key, tips }
+  })
+}
+
+/**
+ * Checks the structure of untrusted input and returns a fresh, normalised
+ * Entry (a `data` or `pubkey` of null becomes absent). Checks every field's
+ * type, that ids are well-formed, that parent lists are sorted and
+ * de-duplicated, that subtrees are sorted by name and unique, and the
+ * signature's shape. It does not check signatures or §1.6 rules.
+ * @throws InvalidEntryError (`INVALID_ENTRY`) naming the first problem.
+ */
+export function validateEntryShape(entry: unknown): Entry {
+  if (!isPlainObject(entry)) throw new InvalidEntryError('entry must be an object')
+  onlyKeys(entry, ['tree', 'subtrees', 'sig'], 'entry')
+  const { tree, subtrees, sig } = entry
+  if (!isPlainObject(tree)) throw new InvalidEntryError('entry.tree must be an object')
+  onlyKeys(tree, ['root', 'parents', 'metadata'], 'tree')
+  if (typeof tree.root !== 'string' || (tree.root !== '' && !isId(tree.root)))
+    throw new InvalidEntryError('tree.root must be "" or a well-formed id')
+  const parents = idList(tree.parents, 'tree.parents')
+  if (tree.metadata !== null && typeof tree.metadata !== 'string')
+    throw new InvalidEntryError('tree.metadata must be a string or null')
+
+  if (!Array.isArray(subtrees)) throw new InvalidEntryError('entry.subtrees must be an array')
+  const nodes: SubTreeNode[] = []
+  for (let i = 0; i < subtrees.length; i++) {
+    const node: unknown = subtrees[i]
+    const where = `subtrees[${i}]`
+    if (!isPlainObject(node)) throw new InvalidEntryError(`${where} must be an object`)
+    onlyKeys(node, ['name', 'parents', 'data'], where)
+    if (typeof node.name !== 'string') throw new InvalidEntryError(`${where}.name must be a string`)
+    if (i > 0 && !(nodes[i - 1]!.name < node.name))
+      throw new InvalidEntryError('subtrees must be sorted by name and unique')
+    const out: SubTreeNode = { name: node.name, parents: idList(node.parents, `${where}.parents`) }
+    if (node.data !== undefined && node.data !== null) {
+      if (typeof node.data !== 'string') throw new InvalidEntryError(`${where}.data must be a string`)
+      out.data = node.data
+    }
+    nodes.push(out)
+  }
+
+  if (!isPlainObject(sig)) throw new InvalidEntryError('entry.sig must be an object')
+  onlyKeys(sig, ['sig', 'key', 'pubkey'], 'sig')
+  if (sig.sig !== null && typeof sig.sig !== 'string') throw new InvalidEntryError('sig.sig must be a string or null')
+  const sigInfo: Entry['sig'] = { sig: sig.sig, key: sigKey(sig.key) }
+  if (sig.pubkey !== undefined && sig.pubkey !== null) {
+    if (typeof sig.pubkey !== 'string') throw new InvalidEntryError('sig.pubkey must be a string')
+    sigInfo.pubkey = sig.pubkey
+  }
+  return { tree: { root: tree.root, parents, metadata: tree.metadata }, subtrees: nodes, sig: sigInfo }
+}
+
+/** Whether `entry` is a database root: it has a `_root` subtree and no main parents (data-layer §1.4). */
+export function isRootEntry(entry: Entry): boolean {
+  return entry.tree.parents.length === 0 && entry.subtrees.some((s) => s.name === ROOT_STORE)
+}
+
+/**
+ * The database (tree) an entry belongs to: its own id for a root entry,
+ * otherwise `entry.tree.root`.
+ */
+export function entryTree(id: Id, entry: Entry): Id {
+  return isRootEntry(entry) ? id : entry.tree.root
+}
+
+/**
+ * The data-layer §1.6 rules on a well-shaped entry:
+ * 1. an entry with a `_root` subtree must have no main parents;
+ * 2. a root entry has `tree.root` `""` (so it belongs to exactly one database, its own);
+ * 3. every other entry names its database in `tree.root` (a well-formed id)
+ *    and has at least one main parent.
+ * Ids inside parent lists are checked by {@link validateEntryShape}.
+ * @throws InvalidEntryError (`INVALID_ENTRY`).
+ */
+export function validateEntryRules(entry: Entry): void {
+  const hasRootNode = entry.subtrees.some((s) => s.name === ROOT_STORE)
+  if (hasRootNode) {
+    if (entry.tree.parents.length > 0) throw new InvalidEntryError('an entry with a _root subtree must have no parents')
+    if (entry.tree.root !== '') throw new InvalidEntryError('a root entry must have tree.root ""')
+    return
+  }
+  if (!isId(entry.tree.root)) throw new InvalidEntryError('a non-root entry must name its database in tree.root')
+  if (entry.tree.parents.length === 0) throw new InvalidEntryError('a non-root entry must have at least one main parent')
+}
+
+/** Shape and rules together: returns the normalised entry. @throws InvalidEntryError. */
+export function validateEntry(entry: unknown): Entry {
+  const checked = validateEntryShape(entry)
+  validateEntryRules(checked)
+  return checked
+}
+
+/** Whether `value` is a verification status. */
+export const isVerificationStatus = (value: unknown): value is VerificationStatus =>
+  STATUSES.includes(value as VerificationStatus)
+
+/** Returns `status` when it is a verification status. @throws RangeError otherwise. */
+export function assertStatus(status: unknown, name = 'status'): VerificationStatus {
+  if (!isVerificationStatus(status)) throw new RangeError(`${name} must be "verified", "unverified" or "failed"`)
+  return status
+}
+
+/** Returns `value` when it is a string. @throws TypeError otherwise. */
+export function assertString(value: unknown, name: string): string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
+  return value
+}
+
+/** Returns `value` when it is an array of strings (copied). @throws TypeError otherwise. */
+export function assertIdList(value: unknown, name: string): Id[] {
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+    throw new TypeError(`${name} must be an array of id strings`)
+  return [...(value as string[])]
+}
+
+/** Returns `value` when it is a Uint8Array. @throws TypeError otherwise. */
+export function assertBytes(value: unknown, name: string): Uint8Array {
+  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array`)
+  return value
+}
+
+/**
+ * What every backend's `put` runs first: `status` is a status (RangeError),
+ * the entry passes {@link validateEntry}, and `id` is its content id.
+ * Returns the normalised copy to store, so later changes to the caller's
+ * object cannot reach storage.
+ * @throws InvalidEntryError (`INVALID_ENTRY`) for a malformed entry or an id mismatch.
+ */
+export function checkPut(id: unknown, entry: unknown, status: unknown): Entry {
+  assertStatus(status)
+  if (typeof id !== 'string') throw new TypeError('id must be a string')
+  const checked = validateEntry(entry)
+  if (entryId(checked) !== id) throw new InvalidEntryError(`entry does not hash to ${id.slice(0, 80)}`)
+  return checked
+}

@@ -1,0 +1,117 @@
+/**
+ * @module
+ * The incremental graph index of one database: its verified entries, their
+ * tree heights, its tips and the tips of each store. Adding an entry costs
+ * O(its parents + the descendants whose height it raises), so tips and
+ * heights stay right when children arrive before their parents. Removing an
+ * entry (a status change away from `verified`, rare) rebuilds the index.
+ */
+import { computeHeights, type Entry, type GraphSource, type Id } from '@engram/backend-api'
+
+function addTo(map: Map<Id, Set<Id>>, key: Id, value: Id): void {
+  const set = map.get(key)
+  if (set) set.add(value)
+  else map.set(key, new Set([value]))
+}
+
+/** One store's DAG inside a database. */
+class StoreIndex {
+  readonly members = new Set<Id>()
+  /** Parent id → members naming it as a store parent (the parent may be absent). */
+  readonly children = new Map<Id, Set<Id>>()
+  readonly tips = new Set<Id>()
+}
+
+/** Live {@link GraphSource} over one database's verified entries. */
+export class TreeIndex implements GraphSource {
+  private readonly entries = new Map<Id, Entry>()
+  private readonly heights = new Map<Id, number>()
+  /** Parent id → verified entries naming it as a main parent (the parent may be absent). */
+  private readonly children = new Map<Id, Set<Id>>()
+  private readonly tipSet = new Set<Id>()
+  private readonly stores = new Map<string, StoreIndex>()
+
+  /** Builds an index over `entries` in one pass (parents first, so no height is raised twice). */
+  static build(entries: ReadonlyMap<Id, Entry>): TreeIndex {
+    const index = new TreeIndex()
+    const heights = computeHeights(entries)
+    const order = [...entries.keys()].sort((a, b) => heights.get(a)! - heights.get(b)!)
+    for (const id of order) index.add(id, entries.get(id)!)
+    return index
+  }
+
+  get size(): number {
+    return this.entries.size
+  }
+
+  entry(id: Id): Entry | undefined {
+    return this.entries.get(id)
+  }
+
+  height(id: Id): number {
+    return this.heights.get(id) ?? 0
+  }
+
+  ids(): Iterable<Id> {
+    return this.entries.keys()
+  }
+
+  /** Every (id, entry) pair, for rebuilding without one of them. */
+  all(): IterableIterator<[Id, Entry]> {
+    return this.entries.entries()
+  }
+
+  /** Current tips (unordered). */
+  tips(): Id[] {
+    return [...this.tipSet]
+  }
+
+  /** Current tips of `store` (unordered). */
+  storeTips(store: string): Id[] {
+    const s = this.stores.get(store)
+    return s ? [...s.tips] : []
+  }
+
+  /** Adds a verified entry of this database. The caller adds each id once. */
+  add(id: Id, entry: Entry): void {
+    this.entries.set(id, entry)
+    let height = 0
+    for (const p of entry.tree.parents) {
+      addTo(this.children, p, id)
+      if (this.entries.has(p)) {
+        height = Math.max(height, this.heights.get(p)! + 1)
+        this.tipSet.delete(p)
+      }
+    }
+    this.heights.set(id, height)
+    if (!this.children.get(id)?.size) this.tipSet.add(id)
+    this.raiseDescendants(id)
+
+    for (const node of entry.subtrees) {
+      let store = this.stores.get(node.name)
+      if (!store) this.stores.set(node.name, (store = new StoreIndex()))
+      store.members.add(id)
+      for (const p of node.parents) {
+        addTo(store.children, p, id)
+        store.tips.delete(p)
+      }
+      if (!store.children.get(id)?.size) store.tips.add(id)
+    }
+  }
+
+  // Children that arrived before `id` were given heights without it; raise
+  // them (and their descendants) where the new path is longer.
+  private raiseDescendants(id: Id): void {
+    const queue = [id]
+    for (let i = 0; i < queue.length; i++) {
+      const parent = queue[i]!
+      const next = this.heights.get(parent)! + 1
+      for (const child of this.children.get(parent) ?? []) {
+        if (this.heights.get(child)! < next) {
+          this.heights.set(child, next)
+          queue.push(child)
+        }
+      }
+    }
+  }
+}
