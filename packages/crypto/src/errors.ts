@@ -15,30 +15,37 @@ export class EngramError extends Error {
   }
 }
 
-/** A public key string is not `ed25519:` + padded base64 of 32 bytes. */
+/** `INVALID_PUBLIC_KEY`: a public key string is not `ed25519:` + padded base64 of 32 bytes. */
 export class InvalidPublicKeyError extends EngramError {
   constructor(message: string) {
     super('INVALID_PUBLIC_KEY', message)
   }
 }
 
-/** A content id is not `sha256:` + 64 lowercase hex. */
+/** `INVALID_ID`: a content id is not `sha256:` + 64 lowercase hex. */
 export class InvalidIdError extends EngramError {
   constructor(message: string) {
     super('INVALID_ID', message)
   }
 }
 
-/** Sealed bytes did not open: wrong key, or tampered ciphertext, nonce or associated data. */
+/** `DECRYPTION_FAILED`: sealed bytes did not open (wrong key, or tampered ciphertext, nonce or associated data). */
 export class DecryptionFailedError extends EngramError {
   constructor(message = 'decryption failed: wrong key or tampered data') {
     super('DECRYPTION_FAILED', message)
   }
 }
 
-/** A stored password hash is not a PHC string this package can read. */
+/** `INVALID_PASSWORD_HASH`: a stored password hash is not an Argon2id PHC string this package accepts. */
 export class InvalidPasswordHashError extends EngramError {
   constructor(message: string) {
     super('INVALID_PASSWORD_HASH', message)
+  }
+}
+
+/** `UNSUPPORTED`: the platform lacks what an explicitly requested implementation needs (e.g. WebCrypto). */
+export class UnsupportedError extends EngramError {
+  constructor(message: string) {
+    super('UNSUPPORTED', message)
   }
 }

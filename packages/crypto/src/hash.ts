@@ -1,40 +1,54 @@
 /**
  * @module
- * SHA-256 and content ids (`sha256:` + 64 lowercase hex, DECISIONS 2).
+ * SHA-256 and content ids: `sha256:` + 64 lowercase hex (DECISIONS 2).
+ * Hashing stays synchronous on every platform: `@noble/hashes` by default,
+ * `node:crypto` once the Node entry point has swapped it in (WebCrypto's
+ * digest is async only, so browsers keep noble).
  */
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { abytes } from './_assert.js'
 import { bytesToHex } from './encoding.js'
 import { InvalidIdError } from './errors.js'
 
-let sha256Impl: (bytes: Uint8Array) => Uint8Array = (b) => nobleSha256(b)
+let sha256Impl: (bytes: Uint8Array) => Uint8Array = nobleSha256
 
-/** @internal The Node entry point swaps in `node:crypto`. */
+/** @internal The Node entry point swaps in `node:crypto`. Not exported from the package. */
 export function setSha256(impl: (bytes: Uint8Array) => Uint8Array): void {
   sha256Impl = impl
 }
 
-/** SHA-256 digest (32 bytes). */
-export const sha256 = (bytes: Uint8Array): Uint8Array => sha256Impl(bytes)
+/**
+ * SHA-256 digest (32 bytes), synchronous.
+ * @throws TypeError when `bytes` is not a `Uint8Array`.
+ * @example bytesToHex(sha256(utf8Encode('abc'))) // 'ba7816bf…'
+ */
+export const sha256 = (bytes: Uint8Array): Uint8Array => sha256Impl(abytes(bytes, undefined, 'bytes'))
 
-/** The content id of `bytes`: `sha256:` + 64 lowercase hex. */
-export const hashBytes = (bytes: Uint8Array): string => 'sha256:' + bytesToHex(sha256Impl(bytes))
+/**
+ * The content id of `bytes`: `sha256:` + 64 lowercase hex.
+ * @throws TypeError when `bytes` is not a `Uint8Array`.
+ * @example hashBytes(new Uint8Array()) // 'sha256:e3b0c442…b855'
+ */
+export const hashBytes = (bytes: Uint8Array): string => 'sha256:' + bytesToHex(sha256(bytes))
 
 const ID_RE = /^sha256:[0-9a-f]{64}$/
 
-/** Whether `text` is a well-formed content id. */
+/** Whether `text` is a well-formed content id; never throws. */
 export const isId = (text: unknown): text is string => typeof text === 'string' && ID_RE.test(text)
 
 /**
  * Returns `text` when it is a well-formed content id.
- * @throws InvalidIdError (`INVALID_ID`) naming what is wrong.
+ * @throws InvalidIdError (`INVALID_ID`) naming what is wrong: not a string,
+ * no or unknown algorithm prefix, wrong digest length, not lowercase hex.
  */
 export function parseId(text: unknown): string {
   if (typeof text !== 'string') throw new InvalidIdError('id must be a string')
   if (ID_RE.test(text)) return text
+  const shown = JSON.stringify(text.slice(0, 80))
   const colon = text.indexOf(':')
-  if (colon < 0) throw new InvalidIdError(`id "${text.slice(0, 80)}" has no algorithm prefix`)
-  if (text.slice(0, colon) !== 'sha256') throw new InvalidIdError(`id "${text.slice(0, 80)}" has an unknown algorithm`)
+  if (colon < 0) throw new InvalidIdError(`id ${shown} has no algorithm prefix`)
+  if (text.slice(0, colon) !== 'sha256') throw new InvalidIdError(`id ${shown} has an unknown algorithm`)
   const hex = text.slice(colon + 1)
-  if (hex.length !== 64) throw new InvalidIdError(`id "${text.slice(0, 80)}" must have 64 hex digits`)
-  throw new InvalidIdError(`id "${text.slice(0, 80)}" must be lowercase hex`)
+  if (hex.length !== 64) throw new InvalidIdError(`id ${shown} must have 64 hex digits, has ${hex.length}`)
+  throw new InvalidIdError(`id ${shown} must be lowercase hex`)
 }

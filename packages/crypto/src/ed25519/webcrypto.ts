@@ -1,0 +1,145 @@
+/**
+ * @module
+ * Ed25519 through WebCrypto (`crypto.subtle`, algorithm `Ed25519`), the
+ * fast path in browsers that have it (and in Node ≥ 20). Signing and
+ * verifying are async in WebCrypto, so {@link Ed25519.verifyBatch} runs
+ * its checks concurrently.
+ */
+import { base64ToBytes, bytesToHex, hexToBytes, wipe } from '../encoding.js'
+import { UnsupportedError } from '../errors.js'
+import { BoundedMap, bytesKey } from '../_cache.js'
+import { checkBatch, checkMessage, checkSeed, checkVerifyArgs, pkcs8FromSeed, type Ed25519 } from './types.js'
+
+const ALG = { name: 'Ed25519' } as const
+/** Public keys kept imported per implementation object. */
+const KEY_CACHE_SIZE = 1024
+/** How many verifications one batch keeps in flight at once. */
+const BATCH_CHUNK = 1024
+
+// WebCrypto's BufferSource excludes views of SharedArrayBuffer in its types;
+// plain Uint8Arrays are what we pass.
+type Bytes = Uint8Array<ArrayBuffer>
+const buf = (bytes: Uint8Array): Bytes => bytes as Bytes
+
+function base64UrlToBytes(text: string): Uint8Array {
+  const std = text.replace(/-/g, '+').replace(/_/g, '/')
+  return base64ToBytes(std + '='.repeat((4 - (std.length % 4)) % 4))
+}
+
+async function importPrivate(subtle: SubtleCrypto, seed: Uint8Array, extractable: boolean): Promise<CryptoKey> {
+  const der = pkcs8FromSeed(seed)
+  try {
+    return await subtle.importKey('pkcs8', buf(der), ALG, extractable, ['sign'])
+  } finally {
+    wipe(der)
+  }
+}
+
+async function publicKeyOf(subtle: SubtleCrypto, seed: Uint8Array): Promise<Uint8Array> {
+  // WebCrypto has no "public key of this private key" call; the JWK export
+  // of an (extractable, short-lived) private key carries it as `x`.
+  const jwk = await subtle.exportKey('jwk', await importPrivate(subtle, seed, true))
+  return base64UrlToBytes(jwk.x ?? '')
+}
+
+function subtleOrThrow(subtle: SubtleCrypto | undefined): SubtleCrypto {
+  if (subtle === undefined || subtle === null) throw new UnsupportedError('WebCrypto (crypto.subtle) is not available here')
+  return subtle
+}
+
+/**
+ * An Ed25519 implementation on `subtle` (default `globalThis.crypto.subtle`).
+ * Create it once and reuse it: it keeps imported public keys in a bounded
+ * cache. Check {@link isWebCryptoEd25519Supported} first where Ed25519
+ * support is uncertain; on a platform without it, every call rejects.
+ * @throws UnsupportedError (`UNSUPPORTED`) when there is no `crypto.subtle`.
+ */
+export function webCryptoEd25519(subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle): Ed25519 {
+  const s = subtleOrThrow(subtle)
+  const publicKeys = new BoundedMap<string, CryptoKey>(KEY_CACHE_SIZE)
+
+  async function publicCryptoKey(publicKey: Uint8Array): Promise<CryptoKey> {
+    const id = bytesKey(publicKey)
+    let key = publicKeys.get(id)
+    if (key === undefined) {
+      key = await s.importKey('raw', buf(Uint8Array.from(publicKey)), ALG, false, ['verify'])
+      publicKeys.set(id, key)
+    }
+    return key
+  }
+
+  async function verifyOne(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+    if (!checkVerifyArgs(signature, message, publicKey)) return false
+    try {
+      return await s.verify(ALG, await publicCryptoKey(publicKey), buf(signature), buf(message))
+    } catch (err) {
+      // An undecodable key is bad data (false); a platform without Ed25519 is not.
+      if ((err as { name?: unknown }).name === 'NotSupportedError') throw err
+      return false
+    }
+  }
+
+  const impl: Ed25519 = {
+    name: 'webcrypto',
+    async getPublicKey(seed) {
+      return publicKeyOf(s, checkSeed(seed))
+    },
+    async importSigningKey(seed) {
+      checkSeed(seed)
+      const [publicKey, key] = await Promise.all([publicKeyOf(s, seed), importPrivate(s, seed, false)])
+      return {
+        publicKey,
+        sign: async (message: Uint8Array) => new Uint8Array(await s.sign(ALG, key, buf(checkMessage(message)))),
+      }
+    },
+    async sign(message, seed) {
+      checkMessage(message)
+      const key = await importPrivate(s, checkSeed(seed), false)
+      return new Uint8Array(await s.sign(ALG, key, buf(message)))
+    },
+    verify: verifyOne,
+    async verifyBatch(items) {
+      checkBatch(items)
+      const out: boolean[] = []
+      for (let i = 0; i < items.length; i += BATCH_CHUNK) {
+        const chunk = items.slice(i, i + BATCH_CHUNK)
+        out.push(...(await Promise.all(chunk.map((it) => verifyOne(it.signature, it.message, it.publicKey)))))
+      }
+      return out
+    },
+  }
+  return impl
+}
+
+// RFC 8032 §7.1 TEST 1: the self-test that decides whether WebCrypto's
+// Ed25519 is present *and* correct (deterministic RFC 8032 signatures).
+const TEST1_SEED = '9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60'
+const TEST1_SIG =
+  'e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b'
+
+const supportBySubtle = new WeakMap<SubtleCrypto, Promise<boolean>>()
+
+/**
+ * Whether `subtle` (default `globalThis.crypto.subtle`) signs and verifies
+ * Ed25519 correctly: it must reproduce RFC 8032 TEST 1 exactly. Computed once
+ * per `subtle` object; never rejects.
+ */
+export function isWebCryptoEd25519Supported(
+  subtle: SubtleCrypto | undefined = globalThis.crypto?.subtle,
+): Promise<boolean> {
+  if (subtle === undefined || subtle === null) return Promise.resolve(false)
+  let result = supportBySubtle.get(subtle)
+  if (result === undefined) {
+    result = selfTest(subtle).catch(() => false)
+    supportBySubtle.set(subtle, result)
+  }
+  return result
+}
+
+async function selfTest(subtle: SubtleCrypto): Promise<boolean> {
+  const impl = webCryptoEd25519(subtle)
+  const seed = hexToBytes(TEST1_SEED)
+  const sig = await impl.sign(new Uint8Array(0), seed)
+  if (bytesToHex(sig) !== TEST1_SIG) return false
+  return impl.verify(sig, new Uint8Array(0), await impl.getPublicKey(seed))
+}
