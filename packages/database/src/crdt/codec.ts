@@ -1,0 +1,138 @@
+/**
+ * @module
+ * The Doc wire form: compact JSON, deterministic (keys sorted by UTF-16
+ * code units, list items by position), exact (tombstones, replace flags and
+ * positions included), and strict on input (only the canonical form).
+ *
+ * - scalar: JSON `null`, `true`/`false`, a finite number, a string
+ * - tombstone: `{"deleted":true}`
+ * - Doc: `{"doc":{"<key>":<value>,…}}`, plus `,"replace":true` when flagged
+ * - List: `{"list":[<item>,…]}`, plus `,"replace":true` when flagged; an
+ *   item is `[n1,id1,n2,id2,…,<value>]`: its position's steps (number as
+ *   text, `"m"` or `"m/2^k"` with m odd; id 16 lowercase hex) and its value.
+ *
+ * The top level is a Doc.
+ */
+import { Doc } from './doc.js'
+import { CorruptDataError, InvalidValueError } from './errors.js'
+import { List, type Item } from './list.js'
+import { MAX_DEPTH, TOMBSTONE, type Node } from './node.js'
+import { comparePositions, dyadicToString, isValidId, parseDyadic, type Position, type Step } from './position.js'
+
+/**
+ * Encodes a Doc.
+ * @throws InvalidValueError (INVALID_VALUE) when it nests deeper than MAX_DEPTH
+ */
+export function encodeDoc(doc: Doc): string {
+  const out: string[] = []
+  encodeNode(doc, 1, out)
+  return out.join('')
+}
+
+function encodeNode(node: Node, depth: number, out: string[]): void {
+  if (node instanceof Doc || node instanceof List) {
+    if (depth > MAX_DEPTH) throw new InvalidValueError(`Doc nests deeper than ${MAX_DEPTH} levels`)
+    if (node instanceof Doc) {
+      out.push('{"doc":{')
+      const keys = [...node._children.keys()].sort()
+      keys.forEach((key, i) => {
+        out.push(i === 0 ? '' : ',', JSON.stringify(key), ':')
+        encodeNode(node._children.get(key) as Node, depth + 1, out)
+      })
+      out.push('}')
+    } else {
+      out.push('{"list":[')
+      node._items.forEach((item, i) => {
+        out.push(i === 0 ? '[' : ',[')
+        for (const step of item.pos) out.push('"', dyadicToString(step.n), '","', step.id, '",')
+        encodeNode(item.value, depth + 1, out)
+        out.push(']')
+      })
+      out.push(']')
+    }
+    out.push(node._replace ? ',"replace":true}' : '}')
+    return
+  }
+  out.push(node === TOMBSTONE ? '{"deleted":true}' : JSON.stringify(node))
+}
+
+/**
+ * Decodes text made by `encodeDoc`.
+ * @throws CorruptDataError (CORRUPT_DATA) for anything else
+ */
+export function decodeDoc(text: string): Doc {
+  if (typeof text !== 'string') throw new TypeError(`Doc.decode needs a string, got ${typeof text}`)
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    throw new CorruptDataError('encoded Doc is not JSON', { cause })
+  }
+  const node = decodeNode(json, 1)
+  if (!(node instanceof Doc)) throw new CorruptDataError('encoded Doc is not a Doc at the top level')
+  return node
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function decodeNode(json: unknown, depth: number): Node {
+  switch (typeof json) {
+    case 'boolean':
+    case 'string':
+      return json
+    case 'number':
+      // JSON.parse turns 1e999 into Infinity.
+      if (!Number.isFinite(json)) throw new CorruptDataError('encoded Doc holds a non-finite number')
+      return json === 0 ? 0 : json
+    default:
+      break
+  }
+  if (json === null) return null
+  if (!isObject(json)) throw new CorruptDataError('encoded Doc holds a bare array or an unknown value')
+  const keys = Object.keys(json)
+  if (keys.length === 1 && json['deleted'] === true) return TOMBSTONE
+  const flagged = keys.length === 2 && json['replace'] === true
+  if (!flagged && keys.length !== 1) throw new CorruptDataError(`encoded Doc holds an unknown node {${keys.join(',')}}`)
+  if (depth > MAX_DEPTH) throw new CorruptDataError(`encoded Doc nests deeper than ${MAX_DEPTH} levels`)
+  const body = json['doc']
+  if (isObject(body)) {
+    const doc = new Doc()
+    doc._replace = flagged
+    for (const key of Object.keys(body)) doc._children.set(key, decodeNode(body[key], depth + 1))
+    return doc
+  }
+  const items = json['list']
+  if (Array.isArray(items)) {
+    const list = new List()
+    list._replace = flagged
+    let prev: Position | undefined
+    for (const raw of items) {
+      const item = decodeItem(raw, depth)
+      if (prev !== undefined && comparePositions(prev, item.pos) >= 0) {
+        throw new CorruptDataError('encoded List items are not in strictly increasing position order')
+      }
+      prev = item.pos
+      list._items.push(item)
+    }
+    list._invalidate()
+    return list
+  }
+  throw new CorruptDataError(`encoded Doc holds an unknown node {${keys.join(',')}}`)
+}
+
+function decodeItem(raw: unknown, depth: number): Item {
+  if (!Array.isArray(raw) || raw.length < 3 || raw.length % 2 === 0) {
+    throw new CorruptDataError('encoded List item is not [n, id, …, value]')
+  }
+  const pos: Step[] = []
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const n: unknown = raw[i]
+    const id: unknown = raw[i + 1]
+    const parsed = typeof n === 'string' ? parseDyadic(n) : undefined
+    if (parsed === undefined) throw new CorruptDataError('encoded List position has a malformed number')
+    if (typeof id !== 'string' || !isValidId(id)) throw new CorruptDataError('encoded List position has a malformed id')
+    pos.push({ n: parsed, id })
+  }
+  return { pos, value: decodeNode(raw[raw.length - 1], depth + 1) }
+}

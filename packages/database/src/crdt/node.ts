@@ -1,0 +1,254 @@
+/**
+ * @module
+ * The value nodes a Doc holds and the operations on them: turning user
+ * values into nodes, laying one node over another (the merge), copying,
+ * comparing and reading nodes back as plain JSON values.
+ *
+ * The merge rule (`lay(a, b)`, "b laid over a"):
+ * - a scalar or tombstone `b` wins;
+ * - a Doc/List `b` with the replace flag wins (it came from `set`);
+ * - a Doc/List `b` without it merges into an `a` of the same kind key by
+ *   key (position by position), keeping `a`'s flag; laid over a missing
+ *   `a` it is copied as it is; laid over anything else (scalar, tombstone,
+ *   the other container kind) it becomes a copy WITH the replace flag,
+ *   because nothing below it survived.
+ * This is associative and idempotent: a missing value is the identity, and
+ * a flagged node shadows all below it exactly as the node it replaced did.
+ */
+import { Doc } from './doc.js'
+import { InvalidValueError } from './errors.js'
+import { List, type Item } from './list.js'
+import { comparePositions, sequence } from './position.js'
+
+/** Plain JSON values: what Docs accept from and give back to users. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue }
+
+/** The tombstone: a deleted key or list item. */
+export interface Tombstone {
+  readonly tombstone: true
+}
+export const TOMBSTONE: Tombstone = Object.freeze({ tombstone: true })
+
+/** A value node: a scalar, a nested Doc or List, or the tombstone. */
+export type Node = null | boolean | number | string | Doc | List | Tombstone
+
+/**
+ * Deepest container nesting a Doc may reach, counting the top-level Doc
+ * as 1. Writes and `decode` reject anything deeper, which keeps every
+ * recursive walk far from the stack limit.
+ */
+export const MAX_DEPTH = 256
+/** Most nodes one user value may expand to (a shared sub-object counts each time it is reached). */
+const MAX_NODES = 10_000_000
+
+interface ConvertContext {
+  count: number
+  readonly ancestors: Set<object>
+}
+
+/**
+ * Converts a user value to a fresh node. `levels` is how many container
+ * levels the value may add where it is stored. A container at the root of
+ * the value gets the replace flag (a value given to `set` replaces).
+ * @throws InvalidValueError (INVALID_VALUE)
+ */
+export function fromUser(value: unknown, levels: number): Node {
+  return convert(value, levels, { count: 0, ancestors: new Set() }, true)
+}
+
+function convert(v: unknown, levels: number, ctx: ConvertContext, root: boolean): Node {
+  if (++ctx.count > MAX_NODES) throw new InvalidValueError(`value has more than ${MAX_NODES} nodes`)
+  switch (typeof v) {
+    case 'boolean':
+    case 'string':
+      return v
+    case 'number':
+      if (!Number.isFinite(v)) throw new InvalidValueError(`number ${String(v)} is not finite`)
+      return v === 0 ? 0 : v // -0 has no JSON form: store 0
+    case 'object':
+      break
+    default:
+      throw new InvalidValueError(`a value of type ${typeof v} cannot be stored`)
+  }
+  if (v === null) return null
+  if (v instanceof Doc || v instanceof List) {
+    if (depthOf(v) > levels) throw new InvalidValueError(`value nests deeper than ${MAX_DEPTH} levels`)
+    const copy = cloneNode(v) as Doc | List
+    if (root) copy._replace = true
+    return copy
+  }
+  if (levels <= 0) throw new InvalidValueError(`value nests deeper than ${MAX_DEPTH} levels`)
+  if (ctx.ancestors.has(v)) throw new InvalidValueError('value is cyclic')
+  const proto: unknown = Object.getPrototypeOf(v)
+  ctx.ancestors.add(v)
+  try {
+    if (Array.isArray(v) && proto === Array.prototype) {
+      const list = new List()
+      list._replace = root
+      const positions = sequence(v.length)
+      for (let i = 0; i < v.length; i++) {
+        if (!(i in v)) throw new InvalidValueError(`array has a hole at index ${i}`)
+        list._items.push({ pos: positions[i]!, value: convert(v[i], levels - 1, ctx, false) })
+      }
+      list._invalidate()
+      return list
+    }
+    if (proto === Object.prototype || proto === null) {
+      if (Object.getOwnPropertySymbols(v).length > 0) throw new InvalidValueError('object has symbol keys')
+      const doc = new Doc()
+      doc._replace = root
+      const obj = v as Record<string, unknown>
+      for (const key of Object.keys(obj)) doc._children.set(key, convert(obj[key], levels - 1, ctx, false))
+      return doc
+    }
+  } finally {
+    ctx.ancestors.delete(v)
+  }
+  const name = (v as { constructor?: { name?: unknown } }).constructor?.name
+  throw new InvalidValueError(`a ${typeof name === 'string' ? name : 'non-plain'} object cannot be stored`)
+}
+
+/** Container nesting of a node: 0 for a scalar or tombstone. */
+export function depthOf(node: Node): number {
+  if (node instanceof Doc) {
+    let max = 0
+    for (const child of node._children.values()) max = Math.max(max, depthOf(child))
+    return max + 1
+  }
+  if (node instanceof List) {
+    let max = 0
+    for (const item of node._items) max = Math.max(max, depthOf(item.value))
+    return max + 1
+  }
+  return 0
+}
+
+/** A deep copy; positions are immutable and shared. */
+export function cloneNode(node: Node): Node {
+  if (node instanceof Doc) {
+    const doc = new Doc()
+    doc._replace = node._replace
+    for (const [k, v] of node._children) doc._children.set(k, cloneNode(v))
+    return doc
+  }
+  if (node instanceof List) {
+    const list = new List()
+    list._replace = node._replace
+    for (const item of node._items) list._items.push({ pos: item.pos, value: cloneNode(item.value) })
+    list._invalidate()
+    return list
+  }
+  return node
+}
+
+/**
+ * Lays `b` over `a` and returns the result. `a` is owned by the caller and
+ * may be changed and returned; `b` is only read (whatever is taken from it
+ * is copied). Cost: O(size of b) plus lookups in `a`.
+ */
+export function lay(a: Node | undefined, b: Node): Node {
+  if (b instanceof Doc) {
+    if (b._replace || a === undefined) return cloneNode(b)
+    if (!(a instanceof Doc)) {
+      const copy = cloneNode(b) as Doc
+      copy._replace = true
+      return copy
+    }
+    for (const [k, v] of b._children) a._children.set(k, lay(a._children.get(k), v))
+    return a
+  }
+  if (b instanceof List) {
+    if (b._replace || a === undefined) return cloneNode(b)
+    if (!(a instanceof List)) {
+      const copy = cloneNode(b) as List
+      copy._replace = true
+      return copy
+    }
+    layItems(a, b._items)
+    return a
+  }
+  return b
+}
+
+/** Union by position into `a`; the same position → the values are laid. */
+function layItems(a: List, items: readonly Item[]): void {
+  const mine = a._items
+  if (items.length * 16 < mine.length) {
+    for (const item of items) {
+      const j = search(mine, item)
+      const hit = mine[j]
+      if (hit !== undefined && comparePositions(hit.pos, item.pos) === 0) hit.value = lay(hit.value, item.value)
+      else mine.splice(j, 0, { pos: item.pos, value: cloneNode(item.value) })
+    }
+  } else {
+    const out: Item[] = []
+    let i = 0
+    let j = 0
+    while (i < mine.length || j < items.length) {
+      const x = mine[i]
+      const y = items[j]
+      const c = x === undefined ? 1 : y === undefined ? -1 : comparePositions(x.pos, y.pos)
+      if (c < 0) {
+        out.push(x!)
+        i++
+      } else if (c > 0) {
+        out.push({ pos: y!.pos, value: cloneNode(y!.value) })
+        j++
+      } else {
+        x!.value = lay(x!.value, y!.value)
+        out.push(x!)
+        i++
+        j++
+      }
+    }
+    a._items = out
+  }
+  a._invalidate()
+}
+
+/** Index of the first item whose position is not below `item`'s. */
+export function search(items: readonly Item[], item: Pick<Item, 'pos'>): number {
+  let lo = 0
+  let hi = items.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (comparePositions((items[mid] as Item).pos, item.pos) < 0) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** Structural equality, including tombstones, replace flags and positions. */
+export function equalNodes(a: Node, b: Node): boolean {
+  if (a instanceof Doc) {
+    if (!(b instanceof Doc) || a._replace !== b._replace || a._children.size !== b._children.size) return false
+    for (const [k, v] of a._children) {
+      const w = b._children.get(k)
+      if (w === undefined || !equalNodes(v, w)) return false
+    }
+    return true
+  }
+  if (a instanceof List) {
+    if (!(b instanceof List) || a._replace !== b._replace || a._items.length !== b._items.length) return false
+    for (let i = 0; i < a._items.length; i++) {
+      const x = a._items[i] as Item
+      const y = b._items[i] as Item
+      if (comparePositions(x.pos, y.pos) !== 0 || !equalNodes(x.value, y.value)) return false
+    }
+    return true
+  }
+  return a === b
+}
+
+/** The plain value of a live node (never called on the tombstone). */
+export function toPlain(node: Node): JsonValue {
+  if (node instanceof Doc) return node.toJSON()
+  if (node instanceof List) return node.toJSON()
+  return node as JsonValue
+}
+
+/** Sets `obj[key]`, also for the key `__proto__` (which `=` would not store). */
+export function defineKey(obj: { [k: string]: JsonValue }, key: string, value: JsonValue): void {
+  if (key === '__proto__') Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true })
+  else obj[key] = value
+}

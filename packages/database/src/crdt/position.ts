@@ -1,0 +1,153 @@
+/**
+ * @module
+ * List positions: a dense total order with unique, random tie-breakers.
+ *
+ * A position is a non-empty sequence of steps `(n, id)`, where `n` is an
+ * exact dyadic rational (m / 2^k, BigInt numerator) and `id` a random
+ * 16-hex-digit string. Positions compare step by step: first `n`, then
+ * `id` (code-unit order); a proper prefix sorts before its extensions.
+ *
+ * Plain fractional positions (the reference §4.3) cannot place an item
+ * between two neighbours whose numbers tie (two replicas that pushed
+ * concurrently pick the same number, with different ids). Here such an
+ * insert extends the left neighbour by one step, which sorts after it and
+ * before the right one. In the common case a position is one step, and an
+ * insert between neighbours with different numbers takes the exact
+ * midpoint, so repeated inserts at one spot grow a number by one bit each.
+ */
+
+/** An exact dyadic rational `m / 2^k`, normalized: `k === 0` or `m` odd. */
+export interface Dyadic {
+  readonly m: bigint
+  readonly k: number
+}
+
+/** One step of a position. */
+export interface Step {
+  readonly n: Dyadic
+  readonly id: string
+}
+
+/** A list position; never mutated once made, so it may be shared. */
+export type Position = readonly Step[]
+
+const ID_BYTES = 8
+let pool = new Uint8Array(0)
+let poolAt = 0
+
+/** A fresh random id: 16 lowercase hex digits (64 bits). */
+export function freshId(): string {
+  if (poolAt + ID_BYTES > pool.length) {
+    pool = new Uint8Array(ID_BYTES * 256)
+    globalThis.crypto.getRandomValues(pool)
+    poolAt = 0
+  }
+  let s = ''
+  for (let i = 0; i < ID_BYTES; i++) s += (pool[poolAt + i] as number).toString(16).padStart(2, '0')
+  poolAt += ID_BYTES
+  return s
+}
+
+function dyadic(m: bigint, k: number): Dyadic {
+  while (k > 0 && (m & 1n) === 0n) {
+    m >>= 1n
+    k--
+  }
+  return { m, k }
+}
+
+const integer = (m: bigint): Dyadic => ({ m, k: 0 })
+
+/** Compares two dyadic rationals exactly. */
+export function compareDyadic(a: Dyadic, b: Dyadic): number {
+  let am = a.m
+  let bm = b.m
+  if (a.k < b.k) am <<= BigInt(b.k - a.k)
+  else if (b.k < a.k) bm <<= BigInt(a.k - b.k)
+  return am < bm ? -1 : am > bm ? 1 : 0
+}
+
+// BigInt `>>` rounds toward -infinity, so this is floor for negatives too.
+const floor = (d: Dyadic): bigint => (d.k === 0 ? d.m : d.m >> BigInt(d.k))
+const ceil = (d: Dyadic): bigint => (d.k === 0 ? d.m : -(-d.m >> BigInt(d.k)))
+
+function midpoint(a: Dyadic, b: Dyadic): Dyadic {
+  const k = Math.max(a.k, b.k)
+  const sum = (a.m << BigInt(k - a.k)) + (b.m << BigInt(k - b.k))
+  return dyadic(sum, k + 1)
+}
+
+function compareStep(a: Step, b: Step): number {
+  const c = compareDyadic(a.n, b.n)
+  if (c !== 0) return c
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}
+
+/** Total order of positions: step by step, a proper prefix first. */
+export function comparePositions(p: Position, q: Position): number {
+  const len = Math.min(p.length, q.length)
+  for (let i = 0; i < len; i++) {
+    const c = compareStep(p[i] as Step, q[i] as Step)
+    if (c !== 0) return c
+  }
+  return p.length - q.length
+}
+
+const after = (s: Step): Step => ({ n: integer(floor(s.n) + 1n), id: freshId() })
+const origin = (): Step => ({ n: integer(0n), id: freshId() })
+const before = (s: Step): Step => ({ n: integer(ceil(s.n) - 1n), id: freshId() })
+
+/**
+ * A new position strictly between `left` and `right` (`null` = open end),
+ * ending in a fresh id so that no other replica makes the same one.
+ * Requires `left < right` when both are given.
+ */
+export function between(left: Position | null, right: Position | null): Position {
+  if (left === null && right === null) return [origin()]
+  if (left === null) return [before((right as Position)[0] as Step)]
+  if (right === null) return [after(left[0] as Step)]
+  let i = 0
+  while (i < left.length && i < right.length && compareStep(left[i] as Step, right[i] as Step) === 0) i++
+  if (i === left.length) {
+    // left is a proper prefix of right: extend left with a step below right's next.
+    return [...left, before(right[i] as Step)]
+  }
+  const l = left[i] as Step
+  const r = right[i] as Step
+  if (compareDyadic(l.n, r.n) < 0) return [...left.slice(0, i), { n: midpoint(l.n, r.n), id: freshId() }]
+  // Same number, l.id < r.id: go one step below l, after anything l has there.
+  const next = left[i + 1]
+  return [...left.slice(0, i + 1), next === undefined ? origin() : after(next)]
+}
+
+/** Sequential one-step positions `0, 1, …, count-1` with fresh ids. */
+export function sequence(count: number): Position[] {
+  const out: Position[] = []
+  for (let i = 0; i < count; i++) out.push([{ n: integer(BigInt(i)), id: freshId() }])
+  return out
+}
+
+/** Canonical text of a dyadic: `"m"` for an integer, else `"m/2^k"` with m odd. */
+export function dyadicToString(d: Dyadic): string {
+  return d.k === 0 ? d.m.toString() : `${d.m.toString()}/2^${d.k}`
+}
+
+/** Longest accepted number text; far beyond what editing produces in practice. */
+const MAX_NUMBER_TEXT = 1_000_000
+const DYADIC_RE = /^(-?(?:0|[1-9][0-9]*))(?:\/2\^([1-9][0-9]{0,8}))?$/
+const ID_RE = /^[0-9a-f]{16}$/
+
+/** Parses canonical dyadic text; `undefined` when it is not canonical. */
+export function parseDyadic(text: string): Dyadic | undefined {
+  if (text.length > MAX_NUMBER_TEXT) return undefined
+  const match = DYADIC_RE.exec(text)
+  if (match === null || match[1] === '-0') return undefined
+  const m = BigInt(match[1] as string)
+  if (match[2] === undefined) return integer(m)
+  const k = Number(match[2])
+  if ((m & 1n) === 0n) return undefined
+  return { m, k }
+}
+
+/** Whether `id` has the form `freshId` makes. */
+export const isValidId = (id: string): boolean => ID_RE.test(id)
