@@ -6,7 +6,7 @@
 import { expect } from 'vitest'
 import type { Backend } from '../backend.js'
 import type { Entry, Id, VerificationStatus } from '../entry.js'
-import { makeEntry, makeRoot, type Fixture } from './fixtures.js'
+import { makeEntry, makeRoot, type Fixture, type StoreSpec } from './fixtures.js'
 import type { ConformanceOptions } from './suite.js'
 
 /** Wraps a case body: a fresh backend from `create`, torn down afterwards. */
@@ -55,7 +55,8 @@ export function dag(rows: readonly Row[], seed: string | number = 'dag'): Dag {
   const all: Fixture[] = []
   const [first, ...rest] = rows
   if (!first) throw new Error('dag needs a root row')
-  const root = makeRoot(seed, first[2] === undefined || first[2] === null ? {} : { [S]: { data: first[0] } })
+  const rootStores: Record<string, StoreSpec> = first[2] === undefined || first[2] === null ? {} : { [S]: { data: first[0] } }
+  const root = makeRoot(seed, rootStores)
   byName.set(first[0], root)
   all.push(root)
   const id = (name: string): Id => {
@@ -64,7 +65,8 @@ export function dag(rows: readonly Row[], seed: string | number = 'dag'): Dag {
     return f.id
   }
   for (const [name, parents, storeParents] of rest) {
-    const stores = storeParents === undefined || storeParents === null ? {} : { [S]: { parents: storeParents.map(id), data: name } }
+    const stores: Record<string, StoreSpec> =
+      storeParents === undefined || storeParents === null ? {} : { [S]: { parents: storeParents.map(id), data: name } }
     const fx = makeEntry(root.id, parents.map(id), stores, `${String(seed)}:${name}`)
     byName.set(name, fx)
     all.push(fx)
