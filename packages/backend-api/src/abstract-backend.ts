@@ -32,6 +32,11 @@ export function cloneEntry(entry: Entry): Entry {
   }
 }
 
+// A module function, not a member: subclasses own the member namespace.
+function copyEntries(src: GraphSource, ids: Id[]): Entry[] {
+  return ids.map((id) => cloneEntry(src.entry(id)!))
+}
+
 /**
  * Base class of every backend. Required: the abstract primitives. Optional:
  * the graph queries, implemented here over {@link graphSource}.
@@ -65,10 +70,6 @@ export abstract class AbstractBackend implements Backend {
       if ((await this.getStatus(id)) === 'verified') entries.set(id, await this.get(id))
     }
     return snapshotSource(entries)
-  }
-
-  private entries(src: GraphSource, ids: Id[]): Entry[] {
-    return ids.map((id) => cloneEntry(src.entry(id)!))
   }
 
   async getTips(tree: Id): Promise<Id[]> {
@@ -105,21 +106,21 @@ export abstract class AbstractBackend implements Backend {
   async getTree(tree: Id): Promise<Entry[]> {
     assertString(tree, 'tree')
     const src = await this.graphSource(tree)
-    return this.entries(src, q.treeOrder(src))
+    return copyEntries(src, q.treeOrder(src))
   }
 
   async getTreeFromTips(tree: Id, tips: readonly Id[]): Promise<Entry[]> {
     assertString(tree, 'tree')
     const ids = assertIdList(tips, 'tips')
     const src = await this.graphSource(tree)
-    return this.entries(src, q.treeFromTips(src, tree, ids))
+    return copyEntries(src, q.treeFromTips(src, tree, ids))
   }
 
   async getStore(tree: Id, store: string): Promise<Entry[]> {
     assertString(tree, 'tree')
     assertString(store, 'store')
     const src = await this.graphSource(tree)
-    return this.entries(src, q.storeOrder(src, store))
+    return copyEntries(src, q.storeOrder(src, store))
   }
 
   async getStoreFromTips(tree: Id, store: string, tips: readonly Id[]): Promise<Entry[]> {
@@ -127,7 +128,7 @@ export abstract class AbstractBackend implements Backend {
     assertString(store, 'store')
     const ids = assertIdList(tips, 'tips')
     const src = await this.graphSource(tree)
-    return this.entries(src, q.storeFromTips(src, tree, store, ids))
+    return copyEntries(src, q.storeFromTips(src, tree, store, ids))
   }
 
   async findLca(tree: Id, store: string, ids: readonly Id[]): Promise<Id> {

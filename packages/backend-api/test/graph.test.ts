@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { compareByHeightThenId, computeHeights, snapshotSource, tips, type Entry } from '../src/index.js'
+
+const id = (c: string) => 'sha256:' + c.repeat(64)
+const node = (parents: string[]): Entry => ({ tree: { root: id('0'), parents, metadata: null }, subtrees: [], sig: { sig: null, key: '' } })
+
+describe('shared graph helpers', () => {
+  it('computeHeights gives longest paths and ignores links to absent parents', () => {
+    const m = new Map<string, Entry>([
+      [id('a'), node([id('9')])], // parent absent
+      [id('b'), node([id('a')])],
+      [id('c'), node([id('a'), id('b')])],
+    ])
+    expect(Object.fromEntries(computeHeights(m))).toEqual({ [id('a')]: 0, [id('b')]: 1, [id('c')]: 2 })
+    expect(tips(snapshotSource(m))).toEqual([id('c')])
+  })
+
+  it('a cycle (only possible with unchecked ids) is INVALID_ENTRY, not a hang', () => {
+    const m = new Map<string, Entry>([
+      [id('a'), node([id('b')])],
+      [id('b'), node([id('a')])],
+    ])
+    let caught: unknown
+    try {
+      computeHeights(m)
+    } catch (err) {
+      caught = err
+    }
+    expect((caught as { code?: string }).code).toBe('INVALID_ENTRY')
+  })
+
+  it('compareByHeightThenId orders by height, then id', () => {
+    const list = [
+      { height: 2, id: id('a') },
+      { height: 1, id: id('c') },
+      { height: 1, id: id('b') },
+    ]
+    expect(list.sort(compareByHeightThenId).map((x) => x.id)).toEqual([id('b'), id('c'), id('a')])
+  })
+})

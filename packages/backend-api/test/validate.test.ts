@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest'
+import {
+  checkPut,
+  entryId,
+  entryTree,
+  isRootEntry,
+  validateEntry,
+  validateEntryRules,
+  validateEntryShape,
+  type Entry,
+} from '../src/index.js'
+import { makeEntry, makeRoot } from '../src/conformance/index.js'
+
+const A = 'sha256:' + 'a'.repeat(64)
+const B = 'sha256:' + 'b'.repeat(64)
+
+const good = (): Entry => ({
+  tree: { root: A, parents: [A, B], metadata: null },
+  subtrees: [{ name: 'a', parents: [B], data: 'x' }, { name: 'b', parents: [] }],
+  sig: { sig: null, key: [{ key: 'p', tips: [A] }, { key: 'k', tips: null }] },
+})
+
+const code = (fn: () => unknown): string | undefined => {
+  try {
+    fn()
+  } catch (err) {
+    return (err as { code?: string }).code ?? (err as Error).name
+  }
+  return undefined
+}
+
+describe('validateEntryShape', () => {
+  it('accepts a well-formed entry and returns a normalised copy', () => {
+    const input = good()
+    const out = validateEntryShape(input)
+    expect(out).toEqual(input)
+    expect(out).not.toBe(input)
+    const withNulls = { ...good(), subtrees: [{ name: 'a', parents: [], data: null }], sig: { sig: null, key: '', pubkey: null } }
+    const norm = validateEntryShape(withNulls)
+    expect('data' in norm.subtrees[0]!).toBe(false)
+    expect('pubkey' in norm.sig).toBe(false)
+  })
+
+  const bad: [string, (e: any) => unknown][] = [
+    ['not an object', () => 'entry'],
+    ['an array', () => []],
+    ['missing tree', (e) => ({ subtrees: e.subtrees, sig: e.sig })],
+    ['unknown top-level field', (e) => ({ ...e, height: 3 })],
+    ['root not a string', (e) => ({ ...e, tree: { ...e.tree, root: 5 } })],
+    ['root not an id', (e) => ({ ...e, tree: { ...e.tree, root: 'sha256:XYZ' } })],
+    ['uppercase hex parent', (e) => ({ ...e, tree: { ...e.tree, parents: ['sha256:' + 'A'.repeat(64)] } })],
+    ['unsorted parents', (e) => ({ ...e, tree: { ...e.tree, parents: [B, A] } })],
+    ['duplicate parents', (e) => ({ ...e, tree: { ...e.tree, parents: [A, A] } })],
+    ['parents not an array', (e) => ({ ...e, tree: { ...e.tree, parents: A } })],
+    ['metadata a number', (e) => ({ ...e, tree: { ...e.tree, metadata: 1 } })],
+    ['metadata missing', (e) => ({ ...e, tree: { root: A, parents: [A] } })],
+    ['subtrees not an array', (e) => ({ ...e, subtrees: {} })],
+    ['subtree name not a string', (e) => ({ ...e, subtrees: [{ name: 1, parents: [] }] })],
+    ['subtrees unsorted', (e) => ({ ...e, subtrees: [e.subtrees[1], e.subtrees[0]] })],
+    ['subtrees duplicated', (e) => ({ ...e, subtrees: [e.subtrees[0], e.subtrees[0]] })],
+    ['subtree parent not an id', (e) => ({ ...e, subtrees: [{ name: 'a', parents: [''] }] })],
+    ['subtree data a number', (e) => ({ ...e, subtrees: [{ name: 'a', parents: [], data: 3 }] })],
+    ['sig missing', (e) => ({ tree: e.tree, subtrees: e.subtrees })],
+    ['sig.sig a number', (e) => ({ ...e, sig: { sig: 1, key: '' } })],
+    ['sig.key a number', (e) => ({ ...e, sig: { sig: null, key: 1 } })],
+    ['empty delegation path', (e) => ({ ...e, sig: { sig: null, key: [] } })],
+    ['delegation step without tips', (e) => ({ ...e, sig: { sig: null, key: [{ key: 'k' }] } })],
+    ['delegation tips not ids', (e) => ({ ...e, sig: { sig: null, key: [{ key: 'k', tips: ['x'] }] } })],
+    ['pubkey a number', (e) => ({ ...e, sig: { sig: null, key: '*', pubkey: 7 } })],
+  ]
+  for (const [name, make] of bad)
+    it(`rejects ${name} with INVALID_ENTRY`, () => {
+      expect(code(() => validateEntryShape(make(good())))).toBe('INVALID_ENTRY')
+    })
+})
+
+describe('validateEntryRules (data-layer §1.6)', () => {
+  it('accepts roots and ordinary entries', () => {
+    const r = makeRoot(1)
+    expect(() => validateEntryRules(r.entry)).not.toThrow()
+    expect(() => validateEntryRules(makeEntry(r.id, [r.id]).entry)).not.toThrow()
+  })
+  it('rejects a _root entry with parents', () => {
+    const r = makeRoot(1).entry
+    expect(code(() => validateEntryRules({ ...r, tree: { ...r.tree, parents: [A] } }))).toBe('INVALID_ENTRY')
+  })
+  it('rejects a root entry that names a database', () => {
+    const r = makeRoot(1).entry
+    expect(code(() => validateEntryRules({ ...r, tree: { ...r.tree, root: A } }))).toBe('INVALID_ENTRY')
+  })
+  it('rejects a non-root entry without parents or without a database', () => {
+    const e = makeEntry(A, [B]).entry
+    expect(code(() => validateEntryRules({ ...e, tree: { ...e.tree, parents: [] } }))).toBe('INVALID_ENTRY')
+    expect(code(() => validateEntryRules({ ...e, tree: { ...e.tree, root: '' } }))).toBe('INVALID_ENTRY')
+  })
+  it('validateEntry runs shape and rules', () => {
+    expect(code(() => validateEntry({ ...makeEntry(A, [B]).entry, tree: { root: A, parents: [], metadata: null } }))).toBe('INVALID_ENTRY')
+  })
+})
+
+describe('roots, trees and checkPut', () => {
+  it('isRootEntry needs a _root node and no parents; entryTree follows', () => {
+    const r = makeRoot('x')
+    const e = makeEntry(r.id, [r.id])
+    expect(isRootEntry(r.entry)).toBe(true)
+    expect(isRootEntry(e.entry)).toBe(false)
+    expect(isRootEntry({ ...e.entry, tree: { ...e.entry.tree, parents: [] } })).toBe(false)
+    expect(entryTree(r.id, r.entry)).toBe(r.id)
+    expect(entryTree(e.id, e.entry)).toBe(r.id)
+  })
+  it('checkPut returns a copy when the id matches and refuses otherwise', () => {
+    const r = makeRoot('cp')
+    const copy = checkPut(r.id, r.entry, 'verified')
+    expect(copy).toEqual(r.entry)
+    expect(entryId(copy)).toBe(r.id)
+    expect(code(() => checkPut(A, r.entry, 'verified'))).toBe('INVALID_ENTRY')
+    expect(code(() => checkPut(r.id, r.entry, 'ok'))).toBe('RangeError')
+    expect(code(() => checkPut(1, r.entry, 'verified'))).toBe('TypeError')
+  })
+})
