@@ -126,8 +126,9 @@ async function findSystemDatabases(
           throw new SystemDatabaseMissingError(name, `root ${recorded[key]} is not in the backend`)
         throw err
       }
-      if ((await db.name()) !== name || !(await isOurs(db, devicePublicKey)))
-        throw new SystemDatabaseMissingError(name, `root ${recorded[key]} is not this device's ${name}`)
+      if ((await db.name()) !== name) throw new SystemDatabaseMissingError(name, `root ${recorded[key]} is not ${name}`)
+      if (!(await isOurs(db, devicePublicKey)))
+        throw new DeviceKeyMismatchError(`${name} is not administered by the stored device key`)
       found[key] = db
     }
     return found
