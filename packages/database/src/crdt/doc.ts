@@ -16,6 +16,7 @@ import {
   TOMBSTONE,
   cloneNode,
   defineKey,
+  diffNode,
   equalNodes,
   fromUser,
   lay,
@@ -227,6 +228,28 @@ export class Doc {
       this._replace = result._replace
     }
     return this
+  }
+
+  /**
+   * The changes that turn `base` into this Doc, as a Doc to merge: for any
+   * `base` this Doc was made from by edits and merges,
+   * `base.merge(d.diff(base))` equals `d`. Laid over a later state instead,
+   * it applies just those changes: parts of objects and lists that were
+   * edited in place merge key by key and position by position, so
+   * concurrent list inserts made on copies of one state all survive.
+   *
+   * @example
+   * ```ts
+   * const base = new Doc().set('todo', ['a'])
+   * const x = base.clone(); x.getList('todo')!.push('b')
+   * const y = base.clone(); y.getList('todo')!.push('c')
+   * base.merge(x.diff(base)).merge(y.diff(base)).get('todo') // ['a', 'b', 'c'] (b, c in id order)
+   * ```
+   */
+  diff(base: Doc): Doc {
+    if (!(base instanceof Doc)) throw new TypeError('diff needs a Doc')
+    const d = diffNode(base, this)
+    return d === undefined ? new Doc() : (d as Doc)
   }
 
   /** A deep copy. */

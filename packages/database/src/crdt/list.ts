@@ -13,6 +13,7 @@ import {
   MAX_DEPTH,
   TOMBSTONE,
   cloneNode,
+  diffNode,
   equalNodes,
   fromUser,
   lay,
@@ -168,6 +169,16 @@ export class List {
       this._invalidate()
     }
     return this
+  }
+
+  /**
+   * The changes that turn `base` into this List (new items, changed and
+   * removed ones), as a List to merge; see `Doc.diff`.
+   */
+  diff(base: List): List {
+    if (!(base instanceof List)) throw new TypeError('diff needs a List')
+    const d = diffNode(base, this)
+    return d === undefined ? new List() : (d as List)
   }
 
   /** A deep copy (same positions). */

@@ -170,6 +170,43 @@ export function lay(a: Node | undefined, b: Node): Node {
   return b
 }
 
+/**
+ * The change from `base` to `next`: a node `d` with `lay(base, d)` equal
+ * to `next`, holding only what differs; `undefined` when nothing does.
+ * Precondition: `next` came from `base` by edits and merges, so it keeps
+ * every key and list position of `base` (deletes leave tombstones).
+ * Containers of the same kind and flag diff into flag-less containers of
+ * the changed parts, which merge into whatever a later state holds there.
+ */
+export function diffNode(base: Node | undefined, next: Node): Node | undefined {
+  if (base === undefined) return cloneNode(next)
+  if (next instanceof Doc) {
+    if (!(base instanceof Doc) || base._replace !== next._replace) return cloneNode(next)
+    const out = new Doc()
+    for (const [k, v] of next._children) {
+      const d = diffNode(base._children.get(k), v)
+      if (d !== undefined) out._children.set(k, d)
+    }
+    return out._children.size === 0 ? undefined : out
+  }
+  if (next instanceof List) {
+    if (!(base instanceof List) || base._replace !== next._replace) return cloneNode(next)
+    const out = new List()
+    const old = base._items
+    let j = 0
+    for (const item of next._items) {
+      while (j < old.length && comparePositions((old[j] as Item).pos, item.pos) < 0) j++
+      const hit = old[j]
+      const same = hit !== undefined && comparePositions(hit.pos, item.pos) === 0
+      const d = diffNode(same ? hit.value : undefined, item.value)
+      if (d !== undefined) out._items.push({ pos: item.pos, value: d })
+    }
+    out._invalidate()
+    return out._items.length === 0 ? undefined : out
+  }
+  return base === next ? undefined : next
+}
+
 /** Union by position into `a`; the same position → the values are laid. */
 function layItems(a: List, items: readonly Item[]): void {
   const mine = a._items

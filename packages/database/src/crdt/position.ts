@@ -35,8 +35,19 @@ const ID_BYTES = 8
 let pool = new Uint8Array(0)
 let poolAt = 0
 
+let idSource: (() => string) | null = null
+
+/**
+ * @internal Tests only: makes ids come from `source` (which must return
+ * distinct 16-hex-digit strings), or from randomness again with `null`.
+ */
+export function setIdSource(source: (() => string) | null): void {
+  idSource = source
+}
+
 /** A fresh random id: 16 lowercase hex digits (64 bits). */
 export function freshId(): string {
+  if (idSource !== null) return idSource()
   if (poolAt + ID_BYTES > pool.length) {
     pool = new Uint8Array(ID_BYTES * 256)
     globalThis.crypto.getRandomValues(pool)
