@@ -1,0 +1,59 @@
+/**
+ * A Backend wrapper for the conformance kit's second run: every read first
+ * saves the wrapped MemoryBackend to a snapshot and loads it back (when
+ * something changed since the last round trip), so every conformance query is
+ * answered by a backend restored from a file.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Backend } from '@engram/backend-api'
+import { MemoryBackend } from '../src/index.js'
+
+const MUTATING = new Set(['put', 'setStatus', 'putLocalKey', 'deleteLocalKey', 'setMetadata'])
+
+export interface Reloading {
+  backend: Backend
+  /** How many save → load round trips happened. */
+  reloads(): number
+  dispose(): Promise<void>
+}
+
+export async function createReloading(): Promise<Reloading> {
+  const dir = await mkdtemp(join(tmpdir(), 'engram-reload-'))
+  const file = join(dir, 'snapshot.json')
+  let inner = new MemoryBackend()
+  let dirty = false
+  let pending: Promise<void> = Promise.resolve()
+  let count = 0
+
+  const roundTrip = async (): Promise<void> => {
+    await pending
+    if (!dirty) return
+    dirty = false
+    pending = (async () => {
+      await inner.save(file)
+      inner = await MemoryBackend.load(file)
+      count++
+    })()
+    await pending
+  }
+
+  const backend = new Proxy({} as Backend, {
+    get(_target, name) {
+      if (typeof name !== 'string') return undefined
+      if (name === 'then') return undefined // not a thenable
+      return async (...args: unknown[]) => {
+        if (MUTATING.has(name)) {
+          await pending
+          const result = await (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args)
+          dirty = true
+          return result
+        }
+        await roundTrip()
+        return (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args)
+      }
+    },
+  })
+  return { backend, reloads: () => count, dispose: () => rm(dir, { recursive: true, force: true }) }
+}
