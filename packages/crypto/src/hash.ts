@@ -5,12 +5,18 @@
  * `node:crypto` once the Node entry point has swapped it in (WebCrypto's
  * digest is async only, so browsers keep noble).
  */
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
+import { sha256 as nobleSha256Impl } from '@noble/hashes/sha2.js'
 import { abytes } from './_assert.js'
 import { bytesToHex } from './encoding.js'
 import { InvalidIdError } from './errors.js'
 
-let sha256Impl: (bytes: Uint8Array) => Uint8Array = nobleSha256
+let sha256Impl: (bytes: Uint8Array) => Uint8Array = nobleSha256Impl
+
+/**
+ * The pure-JS SHA-256 (`@noble/hashes`), whatever the platform default is;
+ * for explicit use and comparison (`nodeSha256` is in `@engram/crypto/node`).
+ */
+export const nobleSha256 = (bytes: Uint8Array): Uint8Array => nobleSha256Impl(abytes(bytes, undefined, 'bytes'))
 
 /** @internal The Node entry point swaps in `node:crypto`. Not exported from the package. */
 export function setSha256(impl: (bytes: Uint8Array) => Uint8Array): void {

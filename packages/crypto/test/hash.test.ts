@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { bytesToHex, hashBytes, isId, parseId, sha256, utf8Encode } from '@engram/crypto'
+import { bytesToHex, hashBytes, isId, nobleSha256, parseId, sha256, utf8Encode } from '@engram/crypto'
 import { nodeSha256 } from '@engram/crypto/node'
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js'
 import { createHash } from 'node:crypto'
 
 // FIPS 180-2 appendix B and the NIST example values.
