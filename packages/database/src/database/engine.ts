@@ -1,0 +1,123 @@
+/**
+ * @module
+ * `Engine`: one per backend, shared by every Database handle on it. Holds
+ * the write hooks, the Ed25519 implementation used to verify received
+ * entries, and (shared by every Engine over the same backend object) the
+ * kept tips and store states.
+ */
+import { entryTree, type Backend, type Entry, type Id } from '@engram/backend-api'
+import { ed25519 as defaultEd25519, type Ed25519 } from '@engram/crypto'
+import type { Doc } from '../crdt/index.js'
+import { UnauthorizedError } from '../errors.js'
+import type { DelegationContext } from '../auth/index.js'
+import { StateManager } from '../state/index.js'
+import { docCrdt } from '../store/doc-crdt.js'
+import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
+import { WriteHooks, type WriteEvent } from './hooks.js'
+import { receiveEntries, type ReceiveInput, type ReceiveResult } from './receive.js'
+
+/** Options of {@link Engine}. */
+export interface EngineOptions {
+  /** Ed25519 implementation for verifying received entries (default: the platform's). */
+  ed25519?: Ed25519
+  /** Told about errors thrown by write listeners (default: ignored). */
+  onError?: (error: unknown, event: WriteEvent) => void
+  /** How many computed store states to cache (default 256). Applies to the first Engine over a backend. */
+  stateCacheSize?: number
+}
+
+/** Per-backend shared state: tips, kept states, the pending-entry index. */
+export interface EngineShared {
+  readonly states: StateManager
+  /** Missing-or-unverified parent id → ids of stored unverified entries waiting for it. */
+  readonly waiting: Map<Id, Set<Id>>
+  /** Whether unverified entries from earlier sessions were indexed into `waiting`. */
+  waitingLoaded: boolean
+  /** Serialises `receiveEntries` calls. */
+  receiving: Promise<unknown>
+}
+
+const sharedByBackend = new WeakMap<Backend, EngineShared>()
+const sharedByEngine = new WeakMap<Engine, EngineShared>()
+
+/**
+ * The engine over one backend. Create one per backend and share it; every
+ * write to that backend should go through it (or another Engine over the
+ * same backend object), so the kept tips and states stay right.
+ */
+export class Engine {
+  readonly backend: Backend
+  readonly hooks: WriteHooks
+  readonly ed25519: Ed25519
+
+  constructor(backend: Backend, options: EngineOptions = {}) {
+    if (typeof backend !== 'object' || backend === null || typeof backend.put !== 'function')
+      throw new TypeError('backend must be a Backend')
+    this.backend = backend
+    this.ed25519 = options.ed25519 ?? defaultEd25519
+    this.hooks = new WriteHooks(options.onError)
+    let shared = sharedByBackend.get(backend)
+    if (shared === undefined) {
+      shared = {
+        states: new StateManager(backend, options.stateCacheSize ?? 256),
+        waiting: new Map(),
+        waitingLoaded: false,
+        receiving: Promise.resolve(),
+      }
+      sharedByBackend.set(backend, shared)
+    }
+    sharedByEngine.set(this, shared)
+  }
+
+  /**
+   * Takes entries from elsewhere (sync): each id is computed from the bytes
+   * (an `{ id, entry }` whose id differs is refused), shape and data-layer
+   * §1.6 rules are checked, then entries are stored `unverified` and
+   * validated parents-first against the settings their parents saw
+   * (signature, key status, permission, priority). Valid ones become
+   * `verified` and fire the 'remote' hooks once each; invalid ones and their
+   * descendants become `failed`; entries whose parents are missing stay
+   * `unverified` (pending) until the parents arrive.
+   * @throws InvalidEntryError (`INVALID_ENTRY`) when any entry is malformed or
+   * does not hash to its claimed id; nothing from the batch is stored then.
+   */
+  receiveEntries(entries: readonly ReceiveInput[]): Promise<ReceiveResult> {
+    const shared = sharedOf(this)
+    const run = shared.receiving.then(() => receiveEntries(this, entries))
+    shared.receiving = run.catch(() => {})
+    return run
+  }
+}
+
+/** @internal The shared state of an engine. */
+export const sharedOf = (engine: Engine): EngineShared => sharedByEngine.get(engine)!
+
+/** @internal Settings Doc of `tree` at main tips `tips`, as a pinned snapshot. */
+export async function settingsAtMain(engine: Engine, tree: Id, tips: readonly Id[]): Promise<Doc> {
+  const states = sharedOf(engine).states
+  const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, tips)
+  return (await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'view')).state
+}
+
+/**
+ * @internal The delegation context: settings of another database at tips the
+ * signer names; every tip must be a verified entry of that database.
+ */
+export function delegationContext(engine: Engine): DelegationContext {
+  return {
+    async settingsAt(root: Id, tips: readonly Id[]): Promise<Doc> {
+      for (const tip of tips) {
+        let entry: Entry
+        try {
+          if ((await engine.backend.getStatus(tip)) !== 'verified') throw new Error('not verified')
+          entry = await engine.backend.get(tip)
+        } catch {
+          throw new UnauthorizedError(`delegation tip ${tip.slice(0, 80)} is unknown or not verified`)
+        }
+        if (entryTree(tip, entry) !== root)
+          throw new UnauthorizedError(`delegation tip ${tip.slice(0, 80)} is not in database ${root.slice(0, 80)}`)
+      }
+      return settingsAtMain(engine, root, tips)
+    },
+  }
+}

@@ -1,0 +1,216 @@
+/**
+ * @module
+ * Entries from elsewhere (DECISIONS 4, 14, 15): checked, stored
+ * `unverified`, then validated parents-first against the settings their
+ * parents saw. Valid ones become `verified`; invalid ones, and every
+ * descendant of a failed entry, become `failed`; entries with a missing (or
+ * still unverified) parent wait, and are validated when it arrives.
+ */
+import { entryTree, isRootEntry, type Entry, type Id } from '@engram/backend-api'
+import { parsePublicKey, type VerifyItem } from '@engram/crypto'
+import { Permission, checkSettingsChange, resolveSigKey, type ResolvedSigner } from '../auth/index.js'
+import { Doc } from '../crdt/index.js'
+import { checkIncomingEntry, signatureBytes } from '../entry/sign.js'
+import { signingBytes } from '@engram/backend-api'
+import { EngramError, UnauthorizedError } from '../errors.js'
+import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
+import { docCrdt } from '../store/doc-crdt.js'
+import { delegationContext, sharedOf, type Engine, type EngineShared } from './engine.js'
+
+/** An entry, or an entry with the id the sender claims for it. */
+export type ReceiveInput = Entry | { id: Id; entry: Entry }
+
+/** What became of the received entries (and of earlier ones they unblocked). Ids sorted. */
+export interface ReceiveResult {
+  /** Now verified (visible); 'remote' hooks fired for each. */
+  verified: Id[]
+  /** Stored unverified: a parent is missing or not verified yet. */
+  pending: Id[]
+  /** Refused by validation, or descended from a refused entry. */
+  failed: Id[]
+}
+
+const isWrapped = (x: ReceiveInput): x is { id: Id; entry: Entry } =>
+  typeof x === 'object' && x !== null && 'entry' in x && 'id' in x && !('tree' in x)
+
+/** Runs {@link Engine.receiveEntries} (serialised by the engine). */
+export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInput[]): Promise<ReceiveResult> {
+  if (!Array.isArray(inputs)) throw new TypeError('entries must be an array')
+  const backend = engine.backend
+  const shared = sharedOf(engine)
+  // 1. Everything is checked before anything is stored.
+  const batch = new Map<Id, Entry>()
+  for (const input of inputs) {
+    const { id, entry } = isWrapped(input) ? checkIncomingEntry(input.entry, input.id) : checkIncomingEntry(input)
+    batch.set(id, entry)
+  }
+  const verified = new Set<Id>()
+  const failed = new Set<Id>()
+  // Unverified entries from earlier sessions get a look too.
+  let queue: Id[] = await loadWaiting(engine, shared)
+  for (const [id, entry] of batch) {
+    if (await backend.has(id)) {
+      const status = await backend.getStatus(id)
+      if (status === 'failed') failed.add(id)
+      else if (status === 'unverified') queue.push(id)
+      continue
+    }
+    await backend.put(id, entry, 'unverified')
+    queue.push(id)
+  }
+
+  // 2. Waves: every entry whose parents are all settled is validated; then its waiting children.
+  const entries = new Map<Id, Entry>(batch)
+  const getEntry = async (id: Id): Promise<Entry> => {
+    let e = entries.get(id)
+    if (e === undefined) entries.set(id, (e = await backend.get(id)))
+    return e
+  }
+  while (queue.length > 0) {
+    const ready: { id: Id; entry: Entry }[] = []
+    const settled: Id[] = []
+    for (const id of new Set(queue)) {
+      if ((await backend.getStatus(id)) !== 'unverified') continue
+      const entry = await getEntry(id)
+      const state = await parentState(engine, id, entry)
+      if (state.kind === 'failed') {
+        await backend.setStatus(id, 'failed')
+        failed.add(id)
+        settled.push(id)
+      } else if (state.kind === 'waiting') {
+        for (const p of state.on) {
+          let set = shared.waiting.get(p)
+          if (set === undefined) shared.waiting.set(p, (set = new Set()))
+          set.add(id)
+        }
+      } else ready.push({ id, entry })
+    }
+    // Validate the ready ones; signatures checked in one batch.
+    const checks: { id: Id; entry: Entry; signer?: ResolvedSigner }[] = []
+    for (const { id, entry } of ready) {
+      try {
+        checks.push({ id, entry, signer: await authorize(engine, id, entry) })
+      } catch (err) {
+        if (!(err instanceof EngramError)) throw err
+        checks.push({ id, entry })
+      }
+    }
+    const items: VerifyItem[] = []
+    const itemOf = new Map<Id, number>()
+    for (const c of checks) {
+      if (c.signer === undefined) continue
+      itemOf.set(c.id, items.length)
+      items.push({ signature: signatureBytes(c.entry)!, message: signingBytes(c.entry), publicKey: parsePublicKey(c.signer.pubkey) })
+    }
+    const results = items.length > 0 ? await engine.ed25519.verifyBatch(items) : []
+    for (const c of checks) {
+      const i = itemOf.get(c.id)
+      const ok = i !== undefined && results[i] === true
+      // Root entries of one batch are verified one by one: no two depend on each other.
+      if (ok) {
+        await backend.setStatus(c.id, 'verified')
+        shared.states.applyVerified(entryTree(c.id, c.entry), c.id, c.entry)
+        verified.add(c.id)
+        await engine.hooks.emit({ entryId: c.id, databaseId: entryTree(c.id, c.entry), entry: c.entry, source: 'remote' })
+      } else {
+        await backend.setStatus(c.id, 'failed')
+        failed.add(c.id)
+      }
+      settled.push(c.id)
+    }
+    // 3. Whatever waited on a settled entry gets another look.
+    const next: Id[] = []
+    for (const id of settled) {
+      const children = shared.waiting.get(id)
+      if (children === undefined) continue
+      shared.waiting.delete(id)
+      next.push(...children)
+    }
+    queue = next
+  }
+
+  const pending: Id[] = []
+  for (const id of batch.keys())
+    if (!verified.has(id) && !failed.has(id) && (await backend.getStatus(id)) === 'unverified') pending.push(id)
+  return { verified: [...verified].sort(), pending: pending.sort(), failed: [...failed].sort() }
+}
+
+type ParentState = { kind: 'ready' } | { kind: 'failed' } | { kind: 'waiting'; on: Id[] }
+
+/** Whether an entry's main parents are all verified members of its database. */
+async function parentState(engine: Engine, id: Id, entry: Entry): Promise<ParentState> {
+  if (isRootEntry(entry)) return { kind: 'ready' }
+  const backend = engine.backend
+  const tree = entry.tree.root
+  const waitingOn: Id[] = []
+  for (const p of entry.tree.parents) {
+    if (!(await backend.has(p))) {
+      waitingOn.push(p)
+      continue
+    }
+    const status = await backend.getStatus(p)
+    if (status === 'failed') return { kind: 'failed' }
+    if (status === 'unverified') {
+      waitingOn.push(p)
+      continue
+    }
+    // A verified parent of another database: this entry can never be valid.
+    if (entryTree(p, await backend.get(p)) !== tree) return { kind: 'failed' }
+  }
+  if (waitingOn.length > 0) return { kind: 'waiting', on: waitingOn }
+  // Store parents must be verified entries of the database holding that store.
+  for (const node of entry.subtrees) {
+    for (const p of node.parents) {
+      if (p === id || !(await backend.has(p))) return { kind: 'failed' }
+      if ((await backend.getStatus(p)) !== 'verified') return { kind: 'failed' }
+      const parent = await backend.get(p)
+      if (entryTree(p, parent) !== tree || !parent.subtrees.some((s) => s.name === node.name)) return { kind: 'failed' }
+    }
+  }
+  return { kind: 'ready' }
+}
+
+/**
+ * Resolves the signer of a received entry against the settings its parents
+ * saw (a root entry: its own) and checks permission and priority.
+ * @throws UnauthorizedError / InvalidSettingsError when it may not exist.
+ */
+async function authorize(engine: Engine, id: Id, entry: Entry): Promise<ResolvedSigner> {
+  const states = sharedOf(engine).states
+  const settingsNode = entry.subtrees.find((s) => s.name === SETTINGS_STORE)
+  const delta = settingsNode?.data === undefined ? undefined : decodeSettings(settingsNode.data)
+  if (isRootEntry(entry)) {
+    const own = delta ?? new Doc()
+    const signer = await resolveSigKey(own, entry.sig, delegationContext(engine))
+    checkSettingsChange(signer.permission, undefined, own)
+    return signer
+  }
+  const tree = entry.tree.root
+  const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, entry.tree.parents)
+  const acquired = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
+  try {
+    const settings = acquired.state
+    const signer = await resolveSigKey(settings, entry.sig, delegationContext(engine))
+    if (delta !== undefined) checkSettingsChange(signer.permission, settings, settings.merge(delta))
+    else if (!Permission.canWrite(signer.permission))
+      throw new UnauthorizedError(`entry ${id.slice(0, 80)}: a ${Permission.toString(signer.permission)} key cannot write`)
+    return signer
+  } finally {
+    acquired.release()
+  }
+}
+
+function decodeSettings(data: string): Doc {
+  try {
+    return Doc.decode(data)
+  } catch {
+    throw new UnauthorizedError('settings data does not decode')
+  }
+}
+
+/** Unverified entries stored by earlier sessions, the first time this backend receives (then `[]`). */
+async function loadWaiting(engine: Engine, shared: EngineShared): Promise<Id[]> {
+  if (shared.waitingLoaded) return []
+  shared.waitingLoaded = true
+  return engine.backend.idsByStatus('unverified')
+}

@@ -1,0 +1,270 @@
+/**
+ * @module
+ * `Transaction`: stages changes to any number of stores and commits them as
+ * one signed entry (data-layer §3, DECISIONS 6).
+ */
+import type { DelegationStep, Id, SigInfo } from '@engram/backend-api'
+import {
+  Permission,
+  checkSettingsChange,
+  resolveDirect,
+  resolveSigKey,
+  WILDCARD,
+  type ResolvedSigner,
+} from '../auth/index.js'
+import type { Doc } from '../crdt/index.js'
+import { EntryBuilder } from '../entry/builder.js'
+import { signEntry } from '../entry/sign.js'
+import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
+import type { Acquired } from '../state/index.js'
+import { docCrdt } from '../store/doc-crdt.js'
+import { INDEX_STORE, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
+import { checkStoreClass, registerStoreType } from '../store/registry.js'
+import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
+import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
+import { delegationContext, sharedOf, type Engine } from './engine.js'
+
+/** The key a Database signs with: a prepared Ed25519 key and the auth name (or delegation path) it signs under. */
+export interface Signer {
+  key: import('@engram/crypto').SigningKey
+  /** A key name in `_settings.auth`, `'*'` (then `sig.pubkey` carries the key), or a delegation path. */
+  sigKey: string | DelegationStep[]
+}
+
+/** Type id under which `_index` states are kept. */
+const INDEX_TYPE = 'index:v1'
+
+interface Slot {
+  readonly name: string
+  readonly Class: StoreClass<unknown>
+  readonly typeId: string
+  readonly crdt: StoreCrdt<unknown>
+  readonly handle: unknown
+  staged: unknown
+  changed: boolean
+  base: Promise<Acquired<unknown>> | undefined
+  acquired: Acquired<unknown> | undefined
+}
+
+/** What a Transaction needs from its Database. */
+export interface TxnOwner {
+  readonly id: Id
+  readonly engine: Engine
+  /** The signer and its `ed25519:` public key, or undefined for a read-only handle. */
+  signer(): { signer: Signer; publicKey: string } | undefined
+}
+
+/**
+ * A set of staged changes on top of fixed parent tips. Get stores with
+ * {@link getStore} / {@link getSettingsStore}, change them, then
+ * {@link commit} once. Reads see the transaction's own staged changes.
+ */
+export class Transaction {
+  readonly #owner: TxnOwner
+  readonly #parents: Id[]
+  readonly #slots = new Map<string, Slot>()
+  #index: Doc | undefined
+  #state: 'open' | 'committing' | 'closed' = 'open'
+
+  /** @internal Use `db.newTransaction()` / `db.newTransactionAt(tips)`. */
+  constructor(owner: TxnOwner, parents: readonly Id[]) {
+    this.#owner = owner
+    this.#parents = [...parents].sort()
+  }
+
+  /** The main parents this transaction's entry will have. */
+  get parents(): Id[] {
+    return [...this.#parents]
+  }
+
+  /** Whether the transaction was committed. */
+  get committed(): boolean {
+    return this.#state === 'closed'
+  }
+
+  get #states() {
+    return sharedOf(this.#owner.engine).states
+  }
+
+  #checkOpen(): void {
+    if (this.#state !== 'open') throw new TxnClosedError()
+  }
+
+  /**
+   * A handle on store `name` of type `Store` (e.g. `DocStore`, `Table<T>`).
+   * The first use of a name registers it in `_index`.
+   * @throws TypeMismatchError (`TYPE_MISMATCH`) when the name is registered
+   * with another type; TxnClosedError after commit; RangeError for a reserved name.
+   */
+  async getStore<S>(name: string, Store: StoreClass<S>): Promise<S> {
+    if (typeof name !== 'string' || name === '') throw new TypeError('store name must be a non-empty string')
+    if (isSystemStore(name)) throw new RangeError(`"${name}" is a reserved store name`)
+    const S = checkStoreClass(Store) as StoreClass<S>
+    this.#checkOpen()
+    const existing = this.#slots.get(name)
+    if (existing !== undefined) {
+      if (existing.typeId !== S.typeId) throw new TypeMismatchError(name, S.typeId, existing.typeId)
+      return existing.handle as S
+    }
+    const tree = this.#owner.id
+    const indexTips = await this.#states.storeTipsAt(tree, INDEX_STORE, this.#parents)
+    const index = await this.#states.acquire(tree, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek')
+    const registered = registeredType(index.state, name)
+    if (registered !== undefined && registered !== S.typeId) throw new TypeMismatchError(name, S.typeId, registered)
+    const again = this.#slots.get(name)
+    if (again !== undefined) {
+      if (again.typeId !== S.typeId) throw new TypeMismatchError(name, S.typeId, again.typeId)
+      return again.handle as S
+    }
+    registerStoreType(S)
+    if (registered === undefined) stageRegistration((this.#index ??= docCrdt.empty()), name, S.typeId)
+    return this.#open(name, S) as S
+  }
+
+  /** The settings store (name, auth keys, other settings). @throws TxnClosedError after commit. */
+  async getSettingsStore(): Promise<SettingsStore> {
+    this.#checkOpen()
+    const existing = this.#slots.get(SETTINGS_STORE)
+    if (existing !== undefined) return existing.handle as SettingsStore
+    return this.#open(SETTINGS_STORE, SettingsStore as StoreClass<SettingsStore>)
+  }
+
+  #open<S>(name: string, S: StoreClass<S>): S {
+    const crdt = S.crdt as StoreCrdt<unknown>
+    const slot = { name, Class: S, typeId: S.typeId, crdt, staged: undefined, changed: false, base: undefined, acquired: undefined } as Omit<
+      Slot,
+      'handle'
+    > & { handle: unknown }
+    const context: StoreContext<unknown> = {
+      name,
+      crdt,
+      base: async () => {
+        const acquired = await (slot.base ??= this.#acquireBase(slot))
+        if (slot.base !== undefined) slot.acquired = acquired
+        return acquired.state
+      },
+      staged: () => slot.staged,
+      stage: () => {
+        this.#checkOpen()
+        slot.changed = true
+        return (slot.staged ??= crdt.empty())
+      },
+    }
+    slot.handle = new S(context)
+    this.#slots.set(name, slot)
+    return slot.handle as S
+  }
+
+  async #acquireBase(slot: Omit<Slot, 'handle'>): Promise<Acquired<unknown>> {
+    const tree = this.#owner.id
+    const tips = await this.#states.storeTipsAt(tree, slot.name, this.#parents)
+    // After commit the borrow is over: read a snapshot at the old tips.
+    return this.#states.acquire(tree, slot.name, slot.typeId, slot.crdt, tips, this.#state === 'open' ? 'borrow' : 'view')
+  }
+
+  /** Ends the borrows of committed states (a borrow still being acquired just expires). */
+  #releaseBases(): void {
+    for (const slot of this.#slots.values()) {
+      slot.acquired?.release()
+      slot.acquired = undefined
+      slot.base = undefined
+    }
+  }
+
+  /**
+   * Builds, signs, validates and stores one entry with everything staged
+   * (an empty transaction still commits an entry), then runs the write
+   * hooks. Returns the new entry's id.
+   * @throws TxnClosedError (`TXN_CLOSED`) when called again; ReadOnlyError
+   * (`READ_ONLY`) without a signer; UnauthorizedError (`UNAUTHORIZED`) when the
+   * signer may not make this change; InvalidSettingsError (`INVALID_SETTINGS`)
+   * when `auth` would stop being an object. Nothing is stored on failure, and
+   * the transaction stays open.
+   */
+  async commit(): Promise<Id> {
+    this.#checkOpen()
+    const who = this.#owner.signer()
+    if (who === undefined) throw new ReadOnlyError('this database was opened without a signer')
+    this.#state = 'committing'
+    let done = false
+    try {
+      const id = await this.#commit(who.signer, who.publicKey)
+      done = true
+      return id
+    } finally {
+      if (!done) this.#state = 'open'
+    }
+  }
+
+  async #commit(signer: Signer, publicKey: string): Promise<Id> {
+    const tree = this.#owner.id
+    const engine = this.#owner.engine
+    const states = this.#states
+    const parents = this.#parents
+    const builder = new EntryBuilder(tree).setParents(parents)
+    const deltas = new Map<string, { typeId: string; state: unknown }>()
+
+    // Stores with data, then stores registered in _index by this entry (no data).
+    const nodes = new Map<string, string | undefined>()
+    for (const slot of this.#slots.values()) {
+      if (!slot.changed || slot.staged === undefined || slot.crdt.isEmpty?.(slot.staged) === true) continue
+      nodes.set(slot.name, slot.crdt.encode(slot.staged))
+      deltas.set(slot.name, { typeId: slot.typeId, state: slot.staged })
+    }
+    if (this.#index !== undefined && !this.#index.isEmpty()) {
+      nodes.set(INDEX_STORE, this.#index.encode())
+      deltas.set(INDEX_STORE, { typeId: INDEX_TYPE, state: this.#index })
+      for (const name of this.#index.keys()) if (!nodes.has(name)) nodes.set(name, undefined)
+    }
+    for (const [name, data] of nodes) {
+      builder.setSubtreeParents(name, await states.storeTipsAt(tree, name, parents))
+      if (data !== undefined) builder.setSubtreeData(name, data)
+    }
+
+    // Validate against the settings at the parents (DECISIONS 6).
+    const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, parents)
+    builder.setMetadata(JSON.stringify({ settings_tips: settingsTips }))
+    const sig = sigInfo(signer, publicKey)
+    const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
+    try {
+      const settings = settingsAcq.state
+      const resolved: ResolvedSigner =
+        typeof sig.key === 'string'
+          ? resolveDirect(settings, sig.key, sig.pubkey)
+          : await resolveSigKey(settings, sig, delegationContext(engine))
+      if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
+      const settingsDelta = deltas.get(SETTINGS_STORE)?.state as Doc | undefined
+      if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta))
+      else if (!Permission.canWrite(resolved.permission))
+        throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
+    } finally {
+      settingsAcq.release()
+    }
+
+    builder.setSig(sig)
+    const entry = builder.build()
+    const id = await signEntry(entry, signer.key)
+    if (await engine.backend.has(id)) {
+      // The same change at the same tips by the same key: already stored.
+      this.#state = 'closed'
+      this.#releaseBases()
+      return id
+    }
+    await engine.backend.put(id, entry, 'verified')
+    this.#state = 'closed'
+    // Release borrows before advancing, so kept states advance in place.
+    this.#releaseBases()
+    states.applyVerified(tree, id, entry, deltas)
+    await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
+    return id
+  }
+}
+
+/** The SigInfo a signer produces (`pubkey` only under `*`). */
+export function sigInfo(signer: Signer, publicKey: string): SigInfo {
+  const key = signer.sigKey
+  const finalName = typeof key === 'string' ? key : key[key.length - 1]?.key
+  const sig: SigInfo = { sig: null, key: typeof key === 'string' ? key : key.map((s) => ({ key: s.key, tips: s.tips })) }
+  if (finalName === WILDCARD) sig.pubkey = publicKey
+  return sig
+}

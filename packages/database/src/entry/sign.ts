@@ -1,0 +1,58 @@
+/**
+ * @module
+ * Signing and checking entries with the one canonical encoder of
+ * @engram/backend-api (DECISIONS 1–2): the signature covers `signingBytes`
+ * (`sig.sig` null), the id is the hash of the signed entry's bytes.
+ */
+import {
+  entryId,
+  InvalidEntryError,
+  signingBytes,
+  validateEntryRules,
+  validateEntryShape,
+  type Entry,
+  type Id,
+} from '@engram/backend-api'
+import { base64ToBytes, bytesToBase64, ed25519 as defaultEd25519, type Ed25519, type SigningKey } from '@engram/crypto'
+
+/** Signs `entry` in place (`sig.sig`) with `key` and returns its id. The caller sets `sig.key`/`sig.pubkey` first. */
+export async function signEntry(entry: Entry, key: SigningKey): Promise<Id> {
+  entry.sig.sig = null
+  const signature = await key.sign(signingBytes(entry))
+  entry.sig.sig = bytesToBase64(signature)
+  return entryId(entry)
+}
+
+/** The 64 signature bytes of a signed entry, or `undefined` when it has none or it is malformed. */
+export function signatureBytes(entry: Entry): Uint8Array | undefined {
+  if (typeof entry.sig.sig !== 'string') return undefined
+  try {
+    const bytes = base64ToBytes(entry.sig.sig)
+    return bytes.length === 64 ? bytes : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Whether `entry` carries a valid signature by `publicKey` (32 bytes). Never throws on bad data. */
+export async function verifyEntrySignature(entry: Entry, publicKey: Uint8Array, ed: Ed25519 = defaultEd25519): Promise<boolean> {
+  const signature = signatureBytes(entry)
+  if (signature === undefined) return false
+  return ed.verify(signature, signingBytes(entry), publicKey)
+}
+
+/**
+ * Checks an entry from outside: shape, data-layer §1.6 rules, a signature of
+ * the right form, and (when given) that `claimedId` is its content id.
+ * Returns the normalised entry and its id.
+ * @throws InvalidEntryError (`INVALID_ENTRY`).
+ */
+export function checkIncomingEntry(entry: unknown, claimedId?: unknown): { id: Id; entry: Entry } {
+  const checked = validateEntryShape(entry)
+  validateEntryRules(checked)
+  if (signatureBytes(checked) === undefined) throw new InvalidEntryError('entry is not signed (sig.sig must be 64 bytes of base64)')
+  const id = entryId(checked)
+  if (claimedId !== undefined && claimedId !== id)
+    throw new InvalidEntryError(`entry does not hash to the id it was given (${String(claimedId).slice(0, 80)})`)
+  return { id, entry: checked }
+}

@@ -1,0 +1,314 @@
+/**
+ * @module
+ * Store states (DECISIONS 5). For each (database, store, store type) the
+ * state at the current store tips is kept and advanced in place by each new
+ * verified entry whose store parents are exactly those tips: O(size of the
+ * change). Handles that read it mark it: a view pins it for good, an open
+ * transaction borrows it until it commits; the next advance then clones
+ * first (copy-on-write), so a snapshot never changes under its reader and
+ * nothing is cloned per commit when nobody looks.
+ *
+ * Any other tip set is computed from the nearest known state:
+ *   state({})  = empty
+ *   state({e}) = state(storeParents(e)) + data(e)
+ *   state(T)   = state({LCA(T)}) + data of getPathFromTo(LCA, T), in (height, id) order
+ * iteratively (no recursion however long the history), with computed states
+ * kept in a bounded LRU cache.
+ */
+import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
+import type { StoreCrdt } from '../store/types.js'
+import { LruCache } from './lru.js'
+import { advanceTips, normalizeTips, sameTips, tipsKey } from './tips.js'
+
+/** A state kept at the current tips of one store, for one store type. */
+interface KeptState {
+  tips: Id[]
+  state: unknown
+  crdt: StoreCrdt<unknown>
+  /** A view holds this object: clone before changing it. */
+  pinned: boolean
+  /** Open transactions reading this object. */
+  borrows: number
+  /** Advances since the last checkpoint copy went to the cache. */
+  sinceCheckpoint: number
+}
+
+interface StoreHead {
+  tips: Id[]
+  kept: Map<string, KeptState>
+}
+
+interface DbHead {
+  tips: Id[]
+  stores: Map<string, StoreHead>
+}
+
+/** How a state is handed out. */
+export type AcquireMode = 'view' | 'borrow' | 'peek'
+
+/** A state handed out by {@link StateManager.acquire}. Never mutate `state`. */
+export interface Acquired<State> {
+  readonly state: State
+  /** Ends a borrow (no-op for views and peeks). */
+  release(): void
+}
+
+const NO_RELEASE = (): void => {}
+
+/** Every this-many in-place advances, a copy of the kept state goes to the cache (bounds walks back). */
+const CHECKPOINT_EVERY = 64
+
+/** Keeps tips and store states for every database of one backend. */
+export class StateManager {
+  readonly #backend: Backend
+  readonly #heads = new Map<Id, DbHead>()
+  /** Bumped on every verified entry of a database, loaded head or not (guards lazy loads). */
+  readonly #epochs = new Map<Id, number>()
+  readonly #cache: LruCache<string, unknown>
+
+  constructor(backend: Backend, cacheSize = 256) {
+    this.#backend = backend
+    this.#cache = new LruCache(cacheSize)
+  }
+
+  #epoch(tree: Id): number {
+    return this.#epochs.get(tree) ?? 0
+  }
+
+  async #head(tree: Id): Promise<DbHead> {
+    for (;;) {
+      const head = this.#heads.get(tree)
+      if (head !== undefined) return head
+      const epoch = this.#epoch(tree)
+      const tips = await this.#backend.getTips(tree)
+      if (this.#heads.has(tree) || epoch !== this.#epoch(tree)) continue
+      const fresh: DbHead = { tips: normalizeTips(tips), stores: new Map() }
+      this.#heads.set(tree, fresh)
+      return fresh
+    }
+  }
+
+  async #storeHead(tree: Id, store: string): Promise<StoreHead> {
+    for (;;) {
+      const head = await this.#head(tree)
+      const existing = head.stores.get(store)
+      if (existing !== undefined) return existing
+      const epoch = this.#epoch(tree)
+      const tips = await this.#backend.getStoreTips(tree, store)
+      if (this.#heads.get(tree) !== head || head.stores.has(store) || epoch !== this.#epoch(tree)) continue
+      const fresh: StoreHead = { tips: normalizeTips(tips), kept: new Map() }
+      head.stores.set(store, fresh)
+      return fresh
+    }
+  }
+
+  /** Current tips of a database (sorted). */
+  async tips(tree: Id): Promise<Id[]> {
+    return [...(await this.#head(tree)).tips]
+  }
+
+  /** Whether `mainTips` are the database's current tips (cheap when the head is loaded). */
+  async isCurrent(tree: Id, mainTips: readonly Id[]): Promise<boolean> {
+    return sameTips((await this.#head(tree)).tips, mainTips)
+  }
+
+  /** Store tips limited to the history of `mainTips` (sorted). */
+  async storeTipsAt(tree: Id, store: string, mainTips: readonly Id[]): Promise<Id[]> {
+    if (mainTips.length === 0) return []
+    const head = await this.#head(tree)
+    if (sameTips(head.tips, mainTips)) {
+      const sh = await this.#storeHead(tree, store)
+      if (this.#heads.get(tree) === head && sameTips(head.tips, mainTips)) return [...sh.tips]
+    }
+    return normalizeTips(await this.#backend.getStoreTipsUpTo(tree, store, mainTips))
+  }
+
+  /**
+   * The state of `store` (folded with `crdt`, cached under `typeId`) at
+   * `storeTips`. The caller must not mutate it. `view` pins it (a snapshot
+   * for as long as the caller likes), `borrow` holds it until `release()`,
+   * `peek` is for synchronous use right away.
+   */
+  async acquire<State>(
+    tree: Id,
+    store: string,
+    typeId: string,
+    crdt: StoreCrdt<State>,
+    storeTips: readonly Id[],
+    mode: AcquireMode,
+  ): Promise<Acquired<State>> {
+    const tips = normalizeTips(storeTips)
+    for (;;) {
+      const sh = this.#heads.get(tree)?.stores.get(store)
+      if (sh !== undefined && sameTips(sh.tips, tips)) {
+        const kept = sh.kept.get(typeId)
+        if (kept !== undefined) return this.#handOut(kept, mode) as Acquired<State>
+        const epoch = this.#epoch(tree)
+        const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips)
+        if (epoch !== this.#epoch(tree) || this.#heads.get(tree)?.stores.get(store) !== sh || sh.kept.has(typeId)) continue
+        const fresh: KeptState = { tips, state, crdt: crdt as StoreCrdt<unknown>, pinned: false, borrows: 0, sinceCheckpoint: 0 }
+        sh.kept.set(typeId, fresh)
+        return this.#handOut(fresh, mode) as Acquired<State>
+      }
+      const key = cacheKey(typeId, store, tips)
+      const cached = this.#cache.get(key)
+      if (cached !== undefined) return { state: cached as State, release: NO_RELEASE }
+      const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips)
+      this.#cache.set(key, state)
+      return { state: state as State, release: NO_RELEASE }
+    }
+  }
+
+  #handOut(kept: KeptState, mode: AcquireMode): Acquired<unknown> {
+    const state = kept.state
+    if (mode === 'view') kept.pinned = true
+    if (mode !== 'borrow') return { state, release: NO_RELEASE }
+    kept.borrows++
+    let released = false
+    return {
+      state,
+      release: () => {
+        if (released) return
+        released = true
+        if (kept.state === state) kept.borrows--
+      },
+    }
+  }
+
+  /** An immutable known state at exactly `tips`, if any. */
+  #known(tree: Id, store: string, typeId: string, tips: readonly Id[]): unknown {
+    const sh = this.#heads.get(tree)?.stores.get(store)
+    if (sh !== undefined && sameTips(sh.tips, tips)) {
+      const kept = sh.kept.get(typeId)
+      if (kept !== undefined) return kept.state
+    }
+    return this.#cache.get(cacheKey(typeId, store, tips))
+  }
+
+  /** A fresh (unshared) state at `tips`. */
+  async #compute(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: Id[]): Promise<unknown> {
+    const steps: { ids: Id[]; baseTips: Id[] }[] = []
+    const entries = new Map<Id, Entry>()
+    let target = tips
+    let state: unknown
+    for (;;) {
+      if (target.length === 0) {
+        state = crdt.empty()
+        break
+      }
+      const known = this.#known(tree, store, typeId, target)
+      if (known !== undefined) {
+        state = crdt.clone(known)
+        break
+      }
+      if (target.length === 1) {
+        const id = target[0]!
+        const entry = await this.#backend.get(id)
+        entries.set(id, entry)
+        steps.push({ ids: [id], baseTips: target })
+        target = normalizeTips(storeParents(entry, store))
+        continue
+      }
+      let lca: Id
+      try {
+        lca = await this.#backend.findLca(tree, store, target)
+      } catch (err) {
+        if ((err as { code?: unknown }).code !== 'NO_COMMON_ANCESTOR') throw err
+        // Separate store roots: fold everything below the tips from empty.
+        const all = await this.#backend.getStoreFromTips(tree, store, target)
+        const ids = all.map((e) => entryId(e))
+        all.forEach((e, i) => entries.set(ids[i]!, e))
+        steps.push({ ids, baseTips: [] })
+        target = []
+        continue
+      }
+      const path = await this.#backend.getPathFromTo(tree, store, lca, target)
+      steps.push({ ids: path, baseTips: [lca] })
+      target = [lca]
+    }
+    for (let s = steps.length - 1; s >= 0; s--) {
+      const step = steps[s]!
+      // The state at an LCA is worth keeping: sibling merges start from it too.
+      if (step.ids.length > 1 && step.baseTips.length > 0)
+        this.#cache.set(cacheKey(typeId, store, step.baseTips), crdt.clone(state))
+      for (const id of step.ids) {
+        const entry = entries.get(id) ?? (await this.#backend.get(id))
+        state = absorbData(crdt, state, entry, store)
+      }
+    }
+    return state
+  }
+
+  /**
+   * Records a newly verified entry: advances tips, store tips and kept
+   * states. `deltas` (store name → staged state) spares decoding the data of
+   * a local commit; they must not be changed afterwards.
+   */
+  applyVerified(tree: Id, id: Id, entry: Entry, deltas?: ReadonlyMap<string, { typeId: string; state: unknown }>): void {
+    this.#epochs.set(tree, this.#epoch(tree) + 1)
+    const head = this.#heads.get(tree)
+    if (head === undefined) return
+    head.tips = advanceTips(head.tips, entry.tree.parents, id)
+    for (const node of entry.subtrees) {
+      const sh = head.stores.get(node.name)
+      if (sh === undefined) continue
+      const linear = sameTips(sh.tips, node.parents)
+      for (const [typeId, kept] of sh.kept) {
+        if (!linear) {
+          // Still the state at the old tips: keep it for merges from there.
+          this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.state)
+          sh.kept.delete(typeId)
+          continue
+        }
+        if (node.data !== undefined) {
+          if (kept.pinned || kept.borrows > 0) {
+            // The old object now belongs to its readers (and serves as a checkpoint).
+            this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.state)
+            kept.state = kept.crdt.clone(kept.state)
+            kept.pinned = false
+            kept.borrows = 0
+            kept.sinceCheckpoint = 0
+          } else if (++kept.sinceCheckpoint >= CHECKPOINT_EVERY) {
+            this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.crdt.clone(kept.state))
+            kept.sinceCheckpoint = 0
+          }
+          const delta = deltas?.get(node.name)
+          if (delta !== undefined && delta.typeId === typeId) kept.state = kept.crdt.absorb(kept.state, delta.state)
+          else kept.state = absorbData(kept.crdt, kept.state, entry, node.name)
+        }
+        kept.tips = [id]
+      }
+      sh.tips = advanceTips(sh.tips, node.parents, id)
+    }
+  }
+
+  /** Forgets everything known about a database (e.g. after entries changed status outside the engine). */
+  forget(tree: Id): void {
+    this.#heads.delete(tree)
+    this.#epochs.set(tree, this.#epoch(tree) + 1)
+  }
+}
+
+const cacheKey = (typeId: string, store: string, tips: readonly Id[]): string => `${typeId}\u0000${store}\u0000${tipsKey(tips)}`
+
+/** The entry's parents in `store`'s DAG. */
+export function storeParents(entry: Entry, store: string): Id[] {
+  for (const node of entry.subtrees) if (node.name === store) return node.parents
+  return []
+}
+
+/** Lays the entry's data for `store` over `state`; data that does not decode changes nothing (the same on every replica). */
+function absorbData(crdt: StoreCrdt<unknown>, state: unknown, entry: Entry, store: string): unknown {
+  for (const node of entry.subtrees) {
+    if (node.name !== store) continue
+    if (node.data === undefined) return state
+    let delta: unknown
+    try {
+      delta = crdt.decode(node.data)
+    } catch {
+      return state
+    }
+    return crdt.absorb(state, delta)
+  }
+  return state
+}

@@ -1,0 +1,34 @@
+/**
+ * @module
+ * Small helpers on tip sets (sorted, de-duplicated id lists).
+ */
+import type { Id } from '@engram/backend-api'
+
+/** Sorted, de-duplicated copy. */
+export function normalizeTips(ids: readonly Id[]): Id[] {
+  if (ids.length <= 1) return [...ids]
+  const out = [...new Set(ids)]
+  return out.sort()
+}
+
+/** Whether two id lists hold the same set (inputs sorted & unique, or tiny). */
+export function sameTips(a: readonly Id[], b: readonly Id[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  if (a.length === 1) return a[0] === b[0]
+  const set = new Set(a)
+  for (const id of b) if (!set.has(id)) return false
+  return true
+}
+
+/** `tips` minus `parents`, plus `id`, sorted: the tips after a new child `id` of `parents`. */
+export function advanceTips(tips: readonly Id[], parents: readonly Id[], id: Id): Id[] {
+  if (tips.length === 1 && parents.length === 1 && tips[0] === parents[0]) return [id]
+  const drop = new Set(parents)
+  const out = tips.filter((t) => !drop.has(t) && t !== id)
+  out.push(id)
+  return out.sort()
+}
+
+/** A cache key for a tip set. */
+export const tipsKey = (tips: readonly Id[]): string => (tips.length === 1 ? tips[0]! : normalizeTips(tips).join(','))

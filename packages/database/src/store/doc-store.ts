@@ -1,0 +1,90 @@
+/**
+ * @module
+ * `DocStore` (`docstore:v1`): a nested document of JSON-like values.
+ */
+import type { Doc, JsonValue } from '../crdt/index.js'
+import { Store } from './base.js'
+import { docCrdt } from './doc-crdt.js'
+
+/** Whether the staged delta says anything about `key`. */
+export function stagedTouches(staged: Doc | undefined, key: string): boolean {
+  return staged !== undefined && (staged.has(key) || staged.isTombstone(key))
+}
+
+/** The first segment of a dotted path (empty segments dropped). */
+export function firstSegment(path: string): string {
+  for (const seg of path.split('.')) if (seg !== '') return seg
+  return ''
+}
+
+/**
+ * A store holding a nested document (data-layer §4.4, API.md). Values: null,
+ * boolean, finite number, string, arrays and plain objects of those. `set`
+ * replaces what was at a key; `setPath` changes one leaf; `delete` leaves a
+ * tombstone. Concurrent writes to one key: the later one in the DAG order wins.
+ */
+export class DocStore extends Store<Doc> {
+  static readonly typeId: string = 'docstore:v1'
+  static readonly crdt = docCrdt
+
+  /** The value at `key`, or `undefined`. */
+  async get(key: string): Promise<JsonValue | undefined> {
+    if (typeof key !== 'string') throw new TypeError('key must be a string')
+    if (stagedTouches(this.staged(), key)) return (await this.current()).get(key)
+    return (await this.committed()).get(key)
+  }
+
+  /** The value at a dotted path (`'a.b.c'`), or `undefined`. */
+  async getPath(path: string): Promise<JsonValue | undefined> {
+    if (typeof path !== 'string') throw new TypeError('path must be a string')
+    if (stagedTouches(this.staged(), firstSegment(path))) return (await this.current()).getPath(path)
+    return (await this.committed()).getPath(path)
+  }
+
+  /**
+   * Sets `key` to `value`, replacing what was there.
+   * @throws InvalidValueError (`INVALID_VALUE`) for a value that is not JSON-like; ReadOnlyError on a view.
+   */
+  async set(key: string, value: JsonValue): Promise<void> {
+    if (typeof key !== 'string') throw new TypeError('key must be a string')
+    this.stage().set(key, value)
+  }
+
+  /** Sets one leaf at a dotted path, creating objects on the way. @throws InvalidValueError; ReadOnlyError. */
+  async setPath(path: string, value: JsonValue): Promise<void> {
+    if (typeof path !== 'string') throw new TypeError('path must be a string')
+    this.stage().setPath(path, value)
+  }
+
+  /** Deletes `key` (a tombstone; a later write revives it). @throws ReadOnlyError. */
+  async delete(key: string): Promise<void> {
+    if (typeof key !== 'string') throw new TypeError('key must be a string')
+    this.stage().delete(key)
+  }
+
+  /** Deletes the leaf at a dotted path. @throws ReadOnlyError. */
+  async deletePath(path: string): Promise<void> {
+    if (typeof path !== 'string') throw new TypeError('path must be a string')
+    this.stage().deletePath(path)
+  }
+
+  /** Whether `key` holds a live value. */
+  async has(key: string): Promise<boolean> {
+    return (await this.get(key)) !== undefined
+  }
+
+  /** Live keys, sorted. */
+  async keys(): Promise<string[]> {
+    return (await this.current()).keys()
+  }
+
+  /** Every live key and value as a plain object. */
+  async getAll(): Promise<{ [k: string]: JsonValue }> {
+    return (await this.current()).toJSON()
+  }
+
+  /** The whole document as a plain nested object. */
+  async toJSON(): Promise<{ [k: string]: JsonValue }> {
+    return (await this.current()).toJSON()
+  }
+}
