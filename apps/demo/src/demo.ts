@@ -44,8 +44,13 @@ export async function runDemo(options: DemoOptions): Promise<number> {
 
     const { alice, bob, db, bobDb } = firstRun ? await setUp(instance, options.password) : await reopen(instance, options.password)
     const run = await nextRun(db)
-    await addTask(db, { title: run === 1 ? 'Write the README' : `Run ${run}: alice was here`, by: 'alice', run, done: run > 1 })
-    if (run === 1) await addTask(db, { title: 'Try Engram', by: 'alice', run, done: false })
+    if (run === 1) {
+      await addTask(db, { title: 'Write the README', by: 'alice', run, done: false })
+      await addTask(db, { title: 'Try Engram', by: 'alice', run, done: false })
+    } else {
+      await finishOneTask(db)
+      await addTask(db, { title: `Run ${run}: alice was here`, by: 'alice', run, done: false })
+    }
     await addTask(bobDb, { title: run === 1 ? "Review alice's tasks" : `Run ${run}: bob was here`, by: 'bob', run, done: false })
 
     out('')
@@ -118,6 +123,16 @@ async function nextRun(db: Database): Promise<number> {
 async function addTask(db: Database, task: Task): Promise<void> {
   const txn = await db.newTransaction()
   await (await txn.getStore('tasks', Table<Task>)).insert(task)
+  await txn.commit()
+}
+
+/** alice ticks off the oldest open task (an update of an existing row). */
+async function finishOneTask(db: Database): Promise<void> {
+  const txn = await db.newTransaction()
+  const tasks = await txn.getStore('tasks', Table<Task>)
+  const open = (await tasks.search((t) => !t.done && t.by === 'alice')).sort(([, a], [, b]) => a.run - b.run || a.title.localeCompare(b.title))
+  const first = open[0]
+  if (first) await tasks.set(first[0], { ...first[1], done: true })
   await txn.commit()
 }
 

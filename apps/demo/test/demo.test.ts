@@ -44,6 +44,7 @@ describe('the demo', () => {
     for (const row of ['Write the README', 'Try Engram', "Review alice's tasks", 'Run 2: alice was here', 'Run 2: bob was here'])
       expect(second.text).toContain(row)
     expect(second.text).toContain('Run 2.')
+    expect(second.text).toMatch(/1  alice  yes   Try Engram/)
     const firstKeys = first.lines.filter((l) => l.includes("'s key"))
     expect(second.lines.filter((l) => l.includes("'s key"))).toEqual(firstKeys)
 

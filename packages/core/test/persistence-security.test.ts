@@ -63,7 +63,7 @@ describe('persistence: save → load → open → login', () => {
     const t2 = await bobDb.newTransaction()
     await (await t2.getStore('notes', Table<Note>)).insert({ text: 'after reload' })
     await t2.commit()
-    expect((await (await alice2.openDatabase(db.id)).getStore('notes', Table<Note>)).entries()).resolves.toHaveLength(2)
+    expect(await (await (await alice2.openDatabase(db.id)).getStore('notes', Table<Note>)).entries()).toHaveLength(2)
   })
 })
 
