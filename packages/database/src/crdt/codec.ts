@@ -62,6 +62,7 @@ function encodeNode(node: Node, depth: number, out: string[]): void {
  */
 export function decodeDoc(text: string): Doc {
   if (typeof text !== 'string') throw new TypeError(`Doc.decode needs a string, got ${typeof text}`)
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new CorruptDataError(`encoded Doc nests deeper than ${MAX_DEPTH} levels`)
   let json: unknown
   try {
     json = JSON.parse(text)
@@ -71,6 +72,34 @@ export function decodeDoc(text: string): Doc {
   const node = decodeNode(json, 1)
   if (!(node instanceof Doc)) throw new CorruptDataError('encoded Doc is not a Doc at the top level')
   return node
+}
+
+/** A List level takes three JSON levels (`{"list":[[`), a Doc level two. */
+const MAX_JSON_DEPTH = 3 * MAX_DEPTH + 1
+
+/**
+ * The bracket nesting of JSON text, strings skipped: lets hostile deep
+ * input fail fast, before `JSON.parse` builds it. Malformed text gets some
+ * number here and fails in `JSON.parse`.
+ */
+function jsonDepth(text: string): number {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) inString = true
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) {
+        max = depth
+        if (max > MAX_JSON_DEPTH) return max
+      }
+    } else if (c === 0x7d || c === 0x5d) depth--
+  }
+  return max
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

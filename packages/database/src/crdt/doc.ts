@@ -20,6 +20,7 @@ import {
   equalNodes,
   fromUser,
   lay,
+  newOrigin,
   toPlain,
   type JsonValue,
   type Node,
@@ -85,6 +86,8 @@ export class Doc {
   _children = new Map<string, Node>()
   /** @internal "does not inherit from what is below" (see `node.ts`) */
   _replace = false
+  /** @internal in-memory lineage tag (see `newOrigin`) */
+  _origin = newOrigin()
 
   /**
    * A Doc whose top-level keys are each `set` (replace semantics).
@@ -226,6 +229,7 @@ export class Doc {
     if (result !== this) {
       this._children = result._children
       this._replace = result._replace
+      this._origin = result._origin
     }
     return this
   }

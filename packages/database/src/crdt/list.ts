@@ -17,6 +17,7 @@ import {
   equalNodes,
   fromUser,
   lay,
+  newOrigin,
   search,
   toPlain,
   type JsonValue,
@@ -60,6 +61,8 @@ export class List {
   _items: Item[] = []
   /** @internal "does not inherit from what is below" (see `node.ts`) */
   _replace = false
+  /** @internal in-memory lineage tag (see `newOrigin`) */
+  _origin = newOrigin()
   /** Indexes into `_items` of the live items; `null` = to be rebuilt. */
   private _liveCache: number[] | null = []
 
@@ -166,6 +169,7 @@ export class List {
     if (result !== this) {
       this._items = result._items
       this._replace = result._replace
+      this._origin = result._origin
       this._invalidate()
     }
     return this

@@ -38,6 +38,14 @@ export type Node = null | boolean | number | string | Doc | List | Tombstone
  * recursive walk far from the stack limit.
  */
 export const MAX_DEPTH = 256
+
+let origins = 0
+/**
+ * @internal A fresh origin tag. Each container gets one when made; copies
+ * keep it. It lives in memory only (not encoded, not compared by
+ * `equals`) and lets `diff` tell an edited container from a replaced one.
+ */
+export const newOrigin = (): number => ++origins
 /** Most nodes one user value may expand to (a shared sub-object counts each time it is reached). */
 const MAX_NODES = 10_000_000
 
@@ -74,7 +82,10 @@ function convert(v: unknown, levels: number, ctx: ConvertContext, root: boolean)
   if (v instanceof Doc || v instanceof List) {
     if (depthOf(v) > levels) throw new InvalidValueError(`value nests deeper than ${MAX_DEPTH} levels`)
     const copy = cloneNode(v) as Doc | List
-    if (root) copy._replace = true
+    if (root) {
+      copy._replace = true
+      copy._origin = newOrigin() // a new value in this place, not the old one edited
+    }
     return copy
   }
   if (levels <= 0) throw new InvalidValueError(`value nests deeper than ${MAX_DEPTH} levels`)
@@ -128,12 +139,14 @@ export function cloneNode(node: Node): Node {
   if (node instanceof Doc) {
     const doc = new Doc()
     doc._replace = node._replace
+    doc._origin = node._origin
     for (const [k, v] of node._children) doc._children.set(k, cloneNode(v))
     return doc
   }
   if (node instanceof List) {
     const list = new List()
     list._replace = node._replace
+    list._origin = node._origin
     for (const item of node._items) list._items.push({ pos: item.pos, value: cloneNode(item.value) })
     list._invalidate()
     return list
@@ -181,7 +194,8 @@ export function lay(a: Node | undefined, b: Node): Node {
 export function diffNode(base: Node | undefined, next: Node): Node | undefined {
   if (base === undefined) return cloneNode(next)
   if (next instanceof Doc) {
-    if (!(base instanceof Doc) || base._replace !== next._replace) return cloneNode(next)
+    if (!(base instanceof Doc) || replaced(base, next)) return cloneNode(next)
+    for (const k of base._children.keys()) if (!next._children.has(k)) return cloneNode(next)
     const out = new Doc()
     for (const [k, v] of next._children) {
       const d = diffNode(base._children.get(k), v)
@@ -190,22 +204,33 @@ export function diffNode(base: Node | undefined, next: Node): Node | undefined {
     return out._children.size === 0 ? undefined : out
   }
   if (next instanceof List) {
-    if (!(base instanceof List) || base._replace !== next._replace) return cloneNode(next)
+    if (!(base instanceof List) || replaced(base, next)) return cloneNode(next)
     const out = new List()
     const old = base._items
     let j = 0
     for (const item of next._items) {
-      while (j < old.length && comparePositions((old[j] as Item).pos, item.pos) < 0) j++
+      // An item of base that next lacks: next is not an edit of base.
+      if (j < old.length && comparePositions((old[j] as Item).pos, item.pos) < 0) return cloneNode(next)
       const hit = old[j]
       const same = hit !== undefined && comparePositions(hit.pos, item.pos) === 0
+      if (same) j++
       const d = diffNode(same ? hit.value : undefined, item.value)
       if (d !== undefined) out._items.push({ pos: item.pos, value: d })
     }
+    if (j < old.length) return cloneNode(next)
     out._invalidate()
     return out._items.length === 0 ? undefined : out
   }
   return base === next ? undefined : next
 }
+
+/**
+ * Whether `next` is not an in-place edit of `base`: the flags differ, or a
+ * flagged container of another origin took its place (a `set`, or a merge
+ * that laid a `set` value there).
+ */
+const replaced = (base: Doc | List, next: Doc | List): boolean =>
+  base._replace !== next._replace || (next._replace && base._origin !== next._origin)
 
 /** Union by position into `a`; the same position → the values are laid. */
 function layItems(a: List, items: readonly Item[]): void {
