@@ -1,74 +1,89 @@
 /**
  * The peer to beat: Jazz's `cojson` doing the same sequential one-key writes
  * into a CoMap on a local node (an account, a Group, a CoMap; no peers, no
- * storage, no sync). Each `map.set` is one cojson transaction: it is appended
- * to the session log, hashed (BLAKE3) and signed (Ed25519) by the native core.
+ * storage, no sync). Each `map.set` is one cojson transaction: appended to
+ * the session log, hashed (BLAKE3) and signed (Ed25519) by the native core,
+ * and — with the default "private" privacy — encrypted with the group key.
  *
  * cojson ships three cores: N-API (`cojson-core-napi`, a prebuilt binary per
- * platform), WebAssembly (`cojson-core-wasm`) and React Native. We try N-API
- * first (what a Node app gets) and fall back to WASM; the figure names the
- * core that ran.
+ * platform), WebAssembly (`cojson-core-wasm`) and React Native. We take the
+ * N-API one (what a Node app gets) and fall back to WASM; the figures name
+ * the core that ran.
  */
+import type { LocalNode, RawCoMap } from 'cojson'
 import { medianMs } from './measure.js'
 
-export interface CojsonResult {
-  /** Which crypto core ran: `NapiCrypto` or `WasmCrypto`. */
-  core: string
-  /** Sequential `map.set` per second, default privacy ("private": encrypted with the group key). */
-  opsPerSec: number
-  /** The same with `privacy: 'trusting'` (signed, not encrypted) — closer to what Engram does. */
-  trustingOpsPerSec: number
-  /** First `map.get('k500')` after the writes, ms. */
-  firstReadMs: number
-  /** Median of 200 `map.get('k500')`, ms. */
-  readMs: number
-}
+type CryptoProvider = Parameters<typeof LocalNode.withNewlyCreatedAccount>[0]['crypto']
+type Privacy = 'private' | 'trusting'
 
-type CryptoProvider = Parameters<typeof import('cojson').LocalNode.withNewlyCreatedAccount>[0]['crypto']
-
-async function loadCrypto(): Promise<{ crypto: CryptoProvider; core: string; note?: string }> {
+async function loadCrypto(): Promise<{ crypto: CryptoProvider; note?: string }> {
   try {
     const { NapiCrypto } = await import('cojson/crypto/NapiCrypto')
-    const crypto = await NapiCrypto.create()
-    return { crypto, core: crypto.constructor.name }
+    return { crypto: await NapiCrypto.create() }
   } catch (err) {
     const { WasmCrypto } = await import('cojson/crypto/WasmCrypto')
-    const crypto = await WasmCrypto.create()
-    return { crypto, core: crypto.constructor.name, note: `N-API core failed: ${String(err)}` }
+    return { crypto: await WasmCrypto.create(), note: `N-API core failed, WASM used: ${String(err)}` }
   }
 }
 
-async function writes(crypto: CryptoProvider, n: number, privacy: 'private' | 'trusting') {
+async function newMap(crypto: CryptoProvider): Promise<{ node: LocalNode; map: RawCoMap }> {
   const { LocalNode } = await import('cojson')
   const { node } = await LocalNode.withNewlyCreatedAccount({ creationProps: { name: 'bench' }, crypto })
-  const map = node.createGroup().createMap()
-  // Warm-up on a separate map so the JIT has seen the write path.
-  const warm = node.createGroup().createMap()
-  for (let i = 0; i < 500; i++) warm.set('w' + i, i, privacy)
+  return { node, map: node.createGroup().createMap() }
+}
 
-  const start = performance.now()
-  for (let i = 0; i < n; i++) map.set('k' + i, i, privacy)
-  // Anything cojson deferred to a microtask is part of the write.
-  await Promise.resolve()
-  const elapsed = performance.now() - start
-  return { node, map, opsPerSec: (n * 1000) / elapsed }
+/** One local cojson node with one CoMap, written in chunks so the runs can interleave with Engram's. */
+export interface CojsonSession {
+  /** Which crypto core runs: `NapiCrypto` or `WasmCrypto`. */
+  readonly core: string
+  /** Set when the N-API core could not be used. */
+  readonly note?: string
+  /** `map.set('k'+i, i)` for i in [from, to); returns the elapsed ms. */
+  write(from: number, to: number): Promise<number>
+  /** `map.get(key)`: the first read's ms, the median of `runs` reads, and the value read. */
+  read(key: string, runs: number): Promise<{ firstMs: number; medianMs: number; value: unknown }>
+  /** Ops/s of `n` sequential sets with the given privacy on a fresh map of the same node kind. */
+  separateRun(n: number, privacy: Privacy): Promise<number>
+  close(): Promise<void>
 }
 
 /**
- * Runs `n` sequential `map.set('k'+i, i)` on a fresh local node, then reads
- * one key. Throws when cojson cannot be loaded or run here.
+ * A warmed-up local cojson node (500 sets on a scratch map first).
+ * @throws whatever cojson throws when it cannot load or run here.
  */
-export async function runCojson(n: number): Promise<CojsonResult & { note?: string }> {
-  const { crypto, core, note } = await loadCrypto()
-  const trusting = await writes(crypto, n, 'trusting')
-  await trusting.node.gracefulShutdown()
+export async function openCojson(): Promise<CojsonSession> {
+  const { crypto, note } = await loadCrypto()
+  const { node, map } = await newMap(crypto)
+  const warm = node.createGroup().createMap()
+  for (let i = 0; i < 500; i++) warm.set('w' + i, i)
 
-  const { node, map, opsPerSec } = await writes(crypto, n, 'private')
-  const t = performance.now()
-  const first = map.get('k500')
-  const firstReadMs = performance.now() - t
-  if (first !== 500) throw new Error(`cojson read back ${String(first)} for k500, expected 500`)
-  const readMs = await medianMs(() => map.get('k500'), 200)
-  await node.gracefulShutdown()
-  return { core, opsPerSec, trustingOpsPerSec: trusting.opsPerSec, firstReadMs, readMs, ...(note ? { note } : {}) }
+  return {
+    core: crypto.constructor.name,
+    ...(note ? { note } : {}),
+    async write(from, to) {
+      const start = performance.now()
+      for (let i = from; i < to; i++) map.set('k' + i, i)
+      // Anything cojson deferred to a microtask belongs to the writes.
+      await Promise.resolve()
+      return performance.now() - start
+    },
+    async read(key, runs) {
+      const start = performance.now()
+      const value = map.get(key)
+      const firstMs = performance.now() - start
+      return { firstMs, medianMs: await medianMs(() => map.get(key), runs), value }
+    },
+    async separateRun(n, privacy) {
+      const other = await newMap(crypto)
+      const start = performance.now()
+      for (let i = 0; i < n; i++) other.map.set('k' + i, i, privacy)
+      await Promise.resolve()
+      const ops = (n * 1000) / (performance.now() - start)
+      await other.node.gracefulShutdown()
+      return ops
+    },
+    async close() {
+      await node.gracefulShutdown()
+    },
+  }
 }
