@@ -29,15 +29,12 @@ import {
   TypeMismatchError,
   UnauthorizedError,
 } from '../errors.js'
-import { docCrdt } from '../store/doc-crdt.js'
-import { INDEX_STORE, isSystemStore, registeredType } from '../store/index-store.js'
+import { isSystemStore } from '../store/index-store.js'
 import { checkStoreClass } from '../store/registry.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
 import { delegationContext, settingsAtMain, sharedOf, type Engine } from './engine.js'
-import { sigInfo, Transaction, type Signer, type TxnOwner } from './transaction.js'
-
-const INDEX_TYPE = 'index:v1'
+import { registeredTypeAt, sigInfo, Transaction, type Signer, type TxnOwner } from './transaction.js'
 
 function checkSigner(signer: unknown): Signer {
   const s = signer as Partial<Signer> | null
@@ -194,11 +191,8 @@ export class Database {
     if (typeof name !== 'string' || name === '') throw new TypeError('store name must be a non-empty string')
     if (isSystemStore(name)) throw new RangeError(`"${name}" is a reserved store name`)
     const S = checkStoreClass(Store) as StoreClass<S>
-    const states = sharedOf(this.engine).states
     const tips = await this.getTips()
-    const indexTips = await states.storeTipsAt(this.id, INDEX_STORE, tips)
-    const index = await states.acquire(this.id, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek')
-    const registered = registeredType(index.state, name)
+    const registered = await registeredTypeAt(this.engine, this.id, tips, name)
     if (registered !== undefined && registered !== S.typeId) throw new TypeMismatchError(name, S.typeId, registered)
     return this.#view(name, S, tips)
   }

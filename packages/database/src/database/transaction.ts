@@ -16,7 +16,7 @@ import type { Doc } from '../crdt/index.js'
 import { EntryBuilder } from '../entry/builder.js'
 import { signEntry } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
-import type { Acquired } from '../state/index.js'
+import { tipsKey, type Acquired } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { INDEX_STORE, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
@@ -106,10 +106,7 @@ export class Transaction {
       if (existing.typeId !== S.typeId) throw new TypeMismatchError(name, S.typeId, existing.typeId)
       return existing.handle as S
     }
-    const tree = this.#owner.id
-    const indexTips = await this.#states.storeTipsAt(tree, INDEX_STORE, this.#parents)
-    const index = await this.#states.acquire(tree, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek')
-    const registered = registeredType(index.state, name)
+    const registered = await registeredTypeAt(this.#owner.engine, this.#owner.id, this.#parents, name)
     if (registered !== undefined && registered !== S.typeId) throw new TypeMismatchError(name, S.typeId, registered)
     const again = this.#slots.get(name)
     if (again !== undefined) {
@@ -217,29 +214,36 @@ export class Transaction {
       for (const name of this.#index.keys()) if (!nodes.has(name)) nodes.set(name, undefined)
     }
     for (const [name, data] of nodes) {
-      builder.setSubtreeParents(name, await states.storeTipsAt(tree, name, parents))
+      builder.setSubtreeParents(name, states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents)))
       if (data !== undefined) builder.setSubtreeData(name, data)
     }
 
-    // Validate against the settings at the parents (DECISIONS 6).
-    const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, parents)
-    builder.setMetadata(JSON.stringify({ settings_tips: settingsTips }))
+    // Validate against the settings at the parents (DECISIONS 6): key lookup
+    // and permission, no signature check (we are about to make it).
+    const settingsTips = states.storeTipsNow(tree, SETTINGS_STORE, parents) ?? (await states.storeTipsAt(tree, SETTINGS_STORE, parents))
+    builder.setMetadata(`{"settings_tips":${JSON.stringify(settingsTips)}}`)
     const sig = sigInfo(signer, publicKey)
-    const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
-    try {
-      const settings = settingsAcq.state
-      const resolved: ResolvedSigner =
-        typeof sig.key === 'string'
-          ? resolveDirect(settings, sig.key, sig.pubkey)
-          : await resolveSigKey(settings, sig, delegationContext(engine))
-      if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
-      const settingsDelta = deltas.get(SETTINGS_STORE)?.state as Doc | undefined
-      if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta))
-      else if (!Permission.canWrite(resolved.permission))
-        throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
-    } finally {
-      settingsAcq.release()
+    const settingsDelta = deltas.get(SETTINGS_STORE)?.state as Doc | undefined
+    const memo = typeof sig.key === 'string' ? `auth\u0000${tree}\u0000${tipsKey(settingsTips)}\u0000${sig.key}\u0000${sig.pubkey ?? ''}` : undefined
+    let resolved = memo === undefined ? undefined : (states.derived.get(memo) as ResolvedSigner | undefined)
+    if (resolved === undefined || settingsDelta !== undefined) {
+      const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
+      try {
+        const settings = settingsAcq.state
+        resolved =
+          typeof sig.key === 'string'
+            ? resolveDirect(settings, sig.key, sig.pubkey)
+            : await resolveSigKey(settings, sig, delegationContext(engine))
+        if (memo !== undefined) states.derived.set(memo, resolved)
+        if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
+        if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta))
+      } finally {
+        settingsAcq.release()
+      }
     }
+    if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
+    if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
+      throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
 
     builder.setSig(sig)
     const entry = builder.build()
@@ -250,6 +254,12 @@ export class Transaction {
       this.#releaseBases()
       return id
     }
+    // Keep the state of every written store from now on, so reads stay O(1).
+    for (const node of entry.subtrees) {
+      const delta = deltas.get(node.name)
+      if (delta === undefined) continue
+      await states.ensureKept(tree, node.name, delta.typeId, this.#slots.get(node.name)?.crdt ?? docCrdt, node.parents)
+    }
     await engine.backend.put(id, entry, 'verified')
     this.#state = 'closed'
     // Release borrows before advancing, so kept states advance in place.
@@ -258,6 +268,20 @@ export class Transaction {
     await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
     return id
   }
+}
+
+/** @internal The type id `_index` registers for `name` at main tips `parents` (memoised per index tips). */
+export async function registeredTypeAt(engine: Engine, tree: Id, parents: readonly Id[], name: string): Promise<string | undefined> {
+  const states = sharedOf(engine).states
+  const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents) ?? (await states.storeTipsAt(tree, INDEX_STORE, parents))
+  const memo = `index\u0000${tree}\u0000${tipsKey(indexTips)}\u0000${name}`
+  let registered = states.derived.get(memo) as string | undefined
+  if (registered === undefined) {
+    const index = await states.acquire(tree, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek')
+    registered = registeredType(index.state, name) ?? ''
+    states.derived.set(memo, registered)
+  }
+  return registered === '' ? undefined : registered
 }
 
 /** The SigInfo a signer produces (`pubkey` only under `*`). */

@@ -65,6 +65,11 @@ export class StateManager {
   /** Bumped on every verified entry of a database, loaded head or not (guards lazy loads). */
   readonly #epochs = new Map<Id, number>()
   readonly #cache: LruCache<string, unknown>
+  /**
+   * Small values derived from a state at given tips (a resolved signer, a
+   * registered store type): tips name a state for good, so these never go stale.
+   */
+  readonly derived = new LruCache<string, unknown>(1024)
 
   constructor(backend: Backend, cacheSize = 256) {
     this.#backend = backend
@@ -110,6 +115,27 @@ export class StateManager {
   /** Whether `mainTips` are the database's current tips (cheap when the head is loaded). */
   async isCurrent(tree: Id, mainTips: readonly Id[]): Promise<boolean> {
     return sameTips((await this.#head(tree)).tips, mainTips)
+  }
+
+  /**
+   * Store tips at `mainTips` when they are the loaded current tips and the
+   * store's head is loaded (no I/O); `undefined` otherwise.
+   */
+  storeTipsNow(tree: Id, store: string, mainTips: readonly Id[]): Id[] | undefined {
+    const head = this.#heads.get(tree)
+    if (head === undefined || !sameTips(head.tips, mainTips)) return undefined
+    return head.stores.get(store)?.tips
+  }
+
+  /**
+   * Makes sure a state is kept at the current tips of `store` for `typeId`,
+   * so the next entries advance it in place (computed once per session).
+   * Only when an entry with store parents `parents` is about to extend them.
+   */
+  async ensureKept<State>(tree: Id, store: string, typeId: string, crdt: StoreCrdt<State>, parents: readonly Id[]): Promise<void> {
+    const sh = this.#heads.get(tree)?.stores.get(store)
+    if (sh === undefined || sh.kept.has(typeId) || !sameTips(sh.tips, parents)) return
+    await this.acquire(tree, store, typeId, crdt, sh.tips, 'peek')
   }
 
   /** Store tips limited to the history of `mainTips` (sorted). */

@@ -10,9 +10,11 @@ import type { StoreClass } from './types.js'
 
 const TYPE_ID = /^[a-z0-9][a-z0-9_-]*:v[0-9]+$/i
 const registry = new Map<string, StoreClass<unknown>>()
+const checked = new WeakSet<object>()
 
 /** Checks a store class's static shape. @throws TypeError. */
 export function checkStoreClass(Store: unknown): StoreClass<unknown> {
+  if (typeof Store === 'function' && checked.has(Store)) return Store as StoreClass<unknown>
   if (typeof Store !== 'function') throw new TypeError('store class must be a class')
   const S = Store as Partial<StoreClass<unknown>>
   if (typeof S.typeId !== 'string' || !TYPE_ID.test(S.typeId))
@@ -24,6 +26,7 @@ export function checkStoreClass(Store: unknown): StoreClass<unknown> {
     !['empty', 'decode', 'encode', 'absorb', 'clone'].every((m) => typeof (crdt as unknown as Record<string, unknown>)[m] === 'function')
   )
     throw new TypeError('store class must have a static crdt { empty, decode, encode, absorb, clone }')
+  checked.add(Store)
   return Store as StoreClass<unknown>
 }
 
@@ -36,7 +39,8 @@ export function checkStoreClass(Store: unknown): StoreClass<unknown> {
 export function registerStoreType<S>(Store: StoreClass<S>): void {
   const S = checkStoreClass(Store)
   const existing = registry.get(S.typeId)
-  if (existing !== undefined && existing !== S) throw new StoreTypeExistsError(S.typeId)
+  if (existing === S) return
+  if (existing !== undefined) throw new StoreTypeExistsError(S.typeId)
   registry.set(S.typeId, S)
 }
 
