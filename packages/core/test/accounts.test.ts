@@ -1,6 +1,6 @@
 import { MemoryBackend } from '@engram/backend-memory'
 import { Database, Engine, Table } from '@engram/database'
-import { Instance, validateUsername } from '@engram/core'
+import { Instance, validateUsername } from '../src/index.js'
 import { describe, expect, it } from 'vitest'
 import { FAST, allEntryIds, openInstance } from './helpers.js'
 

@@ -1,5 +1,5 @@
 import { MemoryBackend } from '@engram/backend-memory'
-import { Instance, type InstanceOptions } from '@engram/core'
+import { Instance, type InstanceOptions } from '../src/index.js'
 
 /** Cheap Argon2id parameters: these tests are about behaviour, not KDF cost (one test checks the defaults). */
 export const FAST = { m: 64, t: 1, p: 1 }

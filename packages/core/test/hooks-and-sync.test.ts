@@ -6,7 +6,7 @@ import {
   unregisterSyncFactory,
   type SyncContext,
   type SyncFactory,
-} from '@engram/core'
+} from '../src/index.js'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { FAST, openInstance } from './helpers.js'
 

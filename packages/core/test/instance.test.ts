@@ -1,7 +1,7 @@
 import { MemoryBackend } from '@engram/backend-memory'
 import { ed25519, formatPublicKey, isPublicKey, randomBytes } from '@engram/crypto'
 import { Database, DocStore, Engine } from '@engram/database'
-import { DEVICE_KEY_NAME, Instance, SYSTEM_DATABASES_METADATA } from '@engram/core'
+import { DEVICE_KEY_NAME, Instance, SYSTEM_DATABASES_METADATA } from '../src/index.js'
 import { describe, expect, it } from 'vitest'
 import { FAST, openInstance } from './helpers.js'
 

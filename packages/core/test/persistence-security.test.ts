@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { MemoryBackend } from '@engram/backend-memory'
 import { bytesToBase64, bytesToHex } from '@engram/crypto'
 import { Permission, Table } from '@engram/database'
-import { Instance, type SyncContext } from '@engram/core'
+import { Instance, type SyncContext } from '../src/index.js'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { FAST, allEntryIds, openInstance } from './helpers.js'
 

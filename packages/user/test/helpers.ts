@@ -14,7 +14,7 @@ import {
   type User,
   type UserHost,
   type UserRecord,
-} from '@engram/user'
+} from '../src/index.js'
 
 export const FAST = { m: 64, t: 1, p: 1 }
 

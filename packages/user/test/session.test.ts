@@ -1,5 +1,5 @@
 import { Table } from '@engram/database'
-import { openUserSession, type User } from '@engram/user'
+import { openUserSession, type User } from '../src/index.js'
 import { describe, expect, it } from 'vitest'
 import { makeHost } from './helpers.js'
 

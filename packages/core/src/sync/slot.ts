@@ -23,10 +23,8 @@ import type { User, UserRecord } from '@engram/user'
 import type { Instance } from '../instance.js'
 import type { DatabaseRecord } from '../registry/database-registry.js'
 
-/** The least a sync module is: an object, optionally closable. */
-export interface SyncModule {
-  close?(): Promise<void> | void
-}
+/** The least a sync module is: any object (the sync package's `Sync`). */
+export type SyncModule = object
 
 /**
  * Augmented by the sync package (`interface SyncTypes { sync: Sync }`) so

@@ -11,7 +11,6 @@ import {
   ed25519 as defaultEd25519,
   formatPublicKey,
   randomBytes,
-  wipe,
   type Argon2Params,
   type Ed25519,
 } from '@engram/crypto'
