@@ -20,6 +20,8 @@ class StoreIndex {
   /** Parent id → members naming it as a store parent (the parent may be absent). */
   readonly children = new Map<Id, Set<Id>>()
   readonly tips = new Set<Id>()
+  /** Store links (between members) that do not go to a strictly lower tree height. */
+  upLinks = 0
 }
 
 /** Live {@link GraphSource} over one database's verified entries. */
@@ -61,6 +63,10 @@ export class TreeIndex implements GraphSource {
     return this.entries.entries()
   }
 
+  storeLinksDescend(store: string): boolean {
+    return (this.stores.get(store)?.upLinks ?? 0) === 0
+  }
+
   /** Current tips (unordered). */
   tips(): Id[] {
     return [...this.tipSet]
@@ -96,6 +102,31 @@ export class TreeIndex implements GraphSource {
         store.tips.delete(p)
       }
       if (!store.children.get(id)?.size) store.tips.add(id)
+      store.upLinks += this.upLinksAt(store, node.name, id)
+    }
+  }
+
+  /** How many links of `store` touching member `id` (to its parents, from its children) do not descend. */
+  private upLinksAt(store: StoreIndex, name: string, id: Id): number {
+    const h = this.heights.get(id)!
+    let n = 0
+    for (const node of this.entries.get(id)!.subtrees)
+      if (node.name === name) for (const p of node.parents) if (store.members.has(p) && this.heights.get(p)! >= h) n++
+    for (const c of store.children.get(id) ?? []) if (h >= this.heights.get(c)!) n++
+    return n
+  }
+
+  /** Sets a height, keeping every store's count of non-descending links right. */
+  private setHeight(id: Id, height: number): void {
+    const entry = this.entries.get(id)!
+    for (const node of entry.subtrees) {
+      const store = this.stores.get(node.name)
+      if (store?.members.has(id)) store.upLinks -= this.upLinksAt(store, node.name, id)
+    }
+    this.heights.set(id, height)
+    for (const node of entry.subtrees) {
+      const store = this.stores.get(node.name)
+      if (store?.members.has(id)) store.upLinks += this.upLinksAt(store, node.name, id)
     }
   }
 
@@ -108,7 +139,7 @@ export class TreeIndex implements GraphSource {
       const next = this.heights.get(parent)! + 1
       for (const child of this.children.get(parent) ?? []) {
         if (this.heights.get(child)! < next) {
-          this.heights.set(child, next)
+          this.setHeight(child, next)
           queue.push(child)
         }
       }

@@ -52,3 +52,52 @@ describe('incremental index', () => {
     expect(await b.getTips(tree)).toEqual([all[9]!.id])
   })
 })
+
+describe('incremental index against recomputation', () => {
+  function randomDag(seed: number, n: number) {
+    let a = seed
+    const rand = () => {
+      a = (a * 1103515245 + 12345) & 0x7fffffff
+      return a / 0x7fffffff
+    }
+    const root = makeRoot(`idx-${seed}`, { s: {} })
+    const all: Fixture[] = [root]
+    const inStore: string[] = [root.id]
+    for (let i = 1; i < n; i++) {
+      const pick = (list: string[], k: number) => Array.from({ length: k }, () => list[Math.floor(rand() * list.length)]!)
+      const parents = pick(all.slice(-5).map((f) => f.id), 1 + Math.floor(rand() * 2))
+      const hasStore = rand() < 0.7
+      // Store parents anywhere among earlier store entries: some links jump up across branches.
+      const f = makeEntry(root.id, parents, hasStore ? { s: { parents: pick(inStore, Math.floor(rand() * 3)) } } : {}, i)
+      all.push(f)
+      if (hasStore) inStore.push(f.id)
+    }
+    return { all, rand }
+  }
+
+  it('heights, tips and the descending-links flag match a full recomputation after every change', async () => {
+    const { computeHeights, linksDescend, tips, storeTips, snapshotSource } = await import('@engram/backend-api')
+    for (let seed = 1; seed <= 12; seed++) {
+      const { all, rand } = randomDag(seed, 30)
+      const index = new TreeIndex()
+      const present = new Map<string, Fixture['entry']>()
+      const order = [...all].sort(() => rand() - 0.5)
+      const check = (idx: TreeIndex) => {
+        const heights = computeHeights(present)
+        for (const [id, h] of heights) expect(idx.height(id)).toBe(h)
+        expect(idx.storeLinksDescend('s')).toBe(linksDescend(present, heights, 's'))
+        const src = snapshotSource(present)
+        expect(idx.tips().sort()).toEqual(tips(src).sort())
+        expect(idx.storeTips('s').sort()).toEqual(storeTips(src, 's').sort())
+      }
+      for (const f of order) {
+        index.add(f.id, f.entry)
+        present.set(f.id, f.entry)
+        check(index)
+      }
+      // Rebuilding without some entries (what a status change away from verified does).
+      for (const f of order.slice(0, 5)) present.delete(f.id)
+      check(TreeIndex.build(present))
+    }
+  })
+})

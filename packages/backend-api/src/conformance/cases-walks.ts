@@ -97,6 +97,18 @@ export function walkCases(use: WithBackend): void {
     expect(await b.findLca(d2.root.id, S, [d2.id('C'), d2.id('F')])).toBe(d2.id('R'))
   }))
 
+  it('LCA and paths stay right when a store link jumps to a higher entry of another branch', use(async (b) => {
+    // Main: R→A→B→C and R→X→Y. In store s, X builds on C (tree height 3 above X's 1).
+    const d = dag([['R', [], []], ['A', ['R'], ['R']], ['B', ['A'], ['A']], ['C', ['B'], ['B']], ['X', ['R'], ['C']], ['Y', ['X'], ['X']]], 'jump')
+    await putAll(b, d.all)
+    const tree = d.root.id
+    const h = { R: 0, A: 1, X: 1, B: 2, Y: 2, C: 3 }
+    expect(await b.findLca(tree, S, [d.id('Y'), d.id('C')])).toBe(d.id('C'))
+    expect(await b.findLca(tree, S, [d.id('Y'), d.id('B')])).toBe(d.id('B'))
+    expect(await b.getPathFromTo(tree, S, d.id('A'), [d.id('Y')])).toEqual(ordered(d, ['X', 'B', 'Y', 'C'], h))
+    expect(await b.getPathFromTo(tree, S, d.id('C'), [d.id('Y')])).toEqual(ordered(d, ['X', 'Y'], h))
+  }))
+
   it('a root entry with stores is part of its store DAGs', use(async (b) => {
     const r = makeRoot('root-store', { s: { data: 'init' } })
     const a = makeEntry(r.id, [r.id], { s: { parents: [r.id], data: 'a' } }, 'a')

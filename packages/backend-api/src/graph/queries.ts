@@ -9,6 +9,7 @@ import type { Entry, Id } from '../entry.js'
 import { EmptyEntryListError, EntryNotFoundError, NoCommonAncestorError } from '../errors.js'
 import { compareIds } from '../order.js'
 import type { GraphSource } from './source.js'
+import { lcaTopDown, pathTopDown } from './walk.js'
 
 /** The parents of `entry` inside `store`'s DAG, or `undefined` when it holds no node for `store`. */
 export function storeParents(entry: Entry, store: string): readonly Id[] | undefined {
@@ -144,7 +145,7 @@ export function storeFromTips(src: GraphSource, tree: Id, store: string, tipIds:
 /**
  * The lowest common ancestor in `store`'s DAG: among entries that are an
  * ancestor-or-self of every id, the one of greatest height, ties to the
- * smallest id. O(history of the ids).
+ * smallest id. Usually O(entries above the answer) (`walk.ts`), else O(history of the ids).
  * @throws EmptyEntryListError for `[]`; EntryNotFoundError for an id that is
  * not a verified entry of the database holding `store`; NoCommonAncestorError.
  */
@@ -153,6 +154,9 @@ export function lca(src: GraphSource, tree: Id, store: string, ids: readonly Id[
   for (const id of ids) requireStoreEntry(src, tree, store, id)
   const unique = [...new Set(ids)]
   if (unique.length === 1) return unique[0]!
+  const fast = src.storeLinksDescend?.(store) ? lcaTopDown(src, store, unique) : undefined
+  if (fast === null) throw new NoCommonAncestorError()
+  if (fast !== undefined) return fast
   let common = storeHistory(src, store, [unique[0]!])
   for (let i = 1; i < unique.length && common.size > 0; i++) {
     const next = storeHistory(src, store, [unique[i]!])
@@ -181,6 +185,8 @@ export function lca(src: GraphSource, tree: Id, store: string, ids: readonly Id[
 export function pathFromTo(src: GraphSource, tree: Id, store: string, from: Id, to: readonly Id[]): Id[] {
   requireStoreEntry(src, tree, store, from)
   for (const id of to) requireStoreEntry(src, tree, store, id)
+  const fast = src.storeLinksDescend?.(store) ? pathTopDown(src, store, from, to) : undefined
+  if (fast !== undefined) return sortByHeight(src, fast)
   const before = storeHistory(src, store, [from])
   const after = storeHistory(src, store, to)
   return sortByHeight(src, [...after].filter((id) => !before.has(id)))

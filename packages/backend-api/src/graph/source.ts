@@ -15,6 +15,27 @@ export interface GraphSource {
   height(id: Id): number
   /** Ids of every verified entry of the database, any order. */
   ids(): Iterable<Id>
+  /**
+   * Optional: `true` when every link of `store` (between entries of this
+   * source) goes to a strictly lower tree height — always so for entries the
+   * engine builds, since a store parent is a main ancestor. It lets LCA and
+   * path walks stop early; without it they read the whole history.
+   */
+  storeLinksDescend?(store: string): boolean
+}
+
+/** Whether every `store` link among `entries` goes to a strictly lower height. O(entries). */
+export function linksDescend(entries: ReadonlyMap<Id, Entry>, heights: ReadonlyMap<Id, number>, store: string): boolean {
+  for (const [id, entry] of entries) {
+    const node = entry.subtrees.find((s) => s.name === store)
+    if (!node) continue
+    const h = heights.get(id)!
+    for (const p of node.parents) {
+      const parent = entries.get(p)
+      if (parent && parent.subtrees.some((s) => s.name === store) && heights.get(p)! >= h) return false
+    }
+  }
+  return true
 }
 
 /**
@@ -61,9 +82,16 @@ export function computeHeights(entries: ReadonlyMap<Id, Entry>): Map<Id, number>
 /** A {@link GraphSource} over a fixed set of verified entries, heights computed once. */
 export function snapshotSource(entries: ReadonlyMap<Id, Entry>): GraphSource {
   let heights: Map<Id, number> | undefined
+  const descend = new Map<string, boolean>()
+  const h = () => (heights ??= computeHeights(entries))
   return {
     entry: (id) => entries.get(id),
-    height: (id) => (heights ??= computeHeights(entries)).get(id) ?? 0,
+    height: (id) => h().get(id) ?? 0,
     ids: () => entries.keys(),
+    storeLinksDescend(store) {
+      let known = descend.get(store)
+      if (known === undefined) descend.set(store, (known = linksDescend(entries, h(), store)))
+      return known
+    },
   }
 }
