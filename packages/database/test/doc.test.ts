@@ -332,6 +332,43 @@ describe('absorb, clone, equals, isEmpty', () => {
   })
 })
 
+describe('diff', () => {
+  it('is empty for an unchanged copy and holds only what changed', () => {
+    const base = new Doc().set('a', { x: 1, y: { z: 2 } }).set('b', 1).set('l', [1, 2, 3])
+    expect(base.clone().diff(base).isEmpty()).toBe(true)
+    const next = base.clone().setPath('a.y.w', 3).delete('b')
+    next.getList('l')!.remove(1)
+    const d = next.diff(base)
+    expect(d.keys()).toEqual(['a', 'l'])
+    expect(d.isTombstone('b')).toBe(true)
+    expect(d.get('a')).toEqual({ y: { w: 3 } })
+    expect(d.getList('l')!._items.length).toBe(1)
+    expect(base.merge(d).equals(next)).toBe(true)
+  })
+
+  it('a set in the copy stays a replacement, even with a superset of the old content', () => {
+    const base = new Doc().set('cfg', { a: 1 })
+    const mine = base.clone().set('cfg', { a: 1, b: 2 })
+    const theirs = new Doc().setPath('cfg.c', 3)
+    // Laid after a concurrent setPath, my set still replaces cfg.
+    expect(base.merge(theirs).merge(mine.diff(base)).get('cfg')).toEqual({ a: 1, b: 2 })
+    // An in-place edit of the copy merges instead.
+    const edited = base.clone().setPath('cfg.b', 2)
+    expect(base.merge(theirs).merge(edited.diff(base)).get('cfg')).toEqual({ a: 1, b: 2, c: 3 })
+  })
+
+  it('keeps working across encode/decode (larger, still exact)', () => {
+    const base = Doc.decode(new Doc().set('o', { k: [1] }).encode())
+    const next = Doc.decode(base.encode())
+    next.getList('o.k')!.push(2)
+    expect(base.merge(next.diff(base)).equals(next)).toBe(true)
+  })
+
+  it('needs a Doc', () => {
+    expect(() => new Doc().diff('x' as unknown as Doc)).toThrow(TypeError)
+  })
+})
+
 describe('fromJSON, getDoc, getList', () => {
   it('fromJSON sets each top-level key with replace semantics', () => {
     const d = Doc.fromJSON({ a: { x: 1 }, b: [1, 2], c: 'x' })

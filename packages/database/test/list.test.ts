@@ -201,6 +201,8 @@ describe('positions', () => {
               model.splice(i, 1)
             }
           }
+          expect(l.length).toBe(model.length)
+          if (model.length > 0) expect(l.get(model.length - 1)).toBe(model[model.length - 1])
         }
         expect(l.toJSON()).toEqual(model)
         expect(l.length).toBe(model.length)

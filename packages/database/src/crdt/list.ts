@@ -125,8 +125,11 @@ export class List {
     const left = index > 0 ? this._items[live[index - 1] as number] : undefined
     const right = index < live.length ? this._items[live[index] as number] : undefined
     const item: Item = { pos: between(left?.pos ?? null, right?.pos ?? null), value: node }
-    this._items.splice(search(this._items, item), 0, item)
-    this._invalidate()
+    const at = search(this._items, item)
+    this._items.splice(at, 0, item)
+    // Keep the live index: items from `at` on moved up by one.
+    for (let i = index; i < live.length; i++) live[i] = (live[i] as number) + 1
+    live.splice(index, 0, at)
     return this
   }
 
@@ -217,9 +220,8 @@ export class List {
   private _live(): number[] {
     if (this._liveCache === null) {
       const live: number[] = []
-      this._items.forEach((item, i) => {
-        if (item.value !== TOMBSTONE) live.push(i)
-      })
+      const items = this._items
+      for (let i = 0; i < items.length; i++) if ((items[i] as Item).value !== TOMBSTONE) live.push(i)
       this._liveCache = live
     }
     return this._liveCache
