@@ -7,9 +7,21 @@
  * here: that is a typed `EngramError` or a `false`, decided by the caller.
  */
 
+/**
+ * Whether `value` is a `Uint8Array` (or a subclass such as `Buffer`), also
+ * one made in another realm (an iframe, a `vm` context, jsdom), where
+ * `instanceof` alone says no.
+ */
+export function isBytes(value: unknown): value is Uint8Array {
+  return (
+    value instanceof Uint8Array ||
+    (ArrayBuffer.isView(value) && (value as object).constructor?.name === 'Uint8Array')
+  )
+}
+
 /** `value` is a `Uint8Array` (of exactly `length` bytes when given). */
 export function abytes(value: unknown, length: number | undefined, name: string): Uint8Array {
-  if (!(value instanceof Uint8Array)) throw new TypeError(`${name} must be a Uint8Array, got ${describe(value)}`)
+  if (!isBytes(value)) throw new TypeError(`${name} must be a Uint8Array, got ${describe(value)}`)
   if (length !== undefined && value.length !== length)
     throw new RangeError(`${name} must be ${length} bytes, got ${value.length}`)
   return value

@@ -131,3 +131,14 @@ describe('wipe / equalBytes', () => {
     expect(() => equalBytes([1] as unknown as Uint8Array, Uint8Array.of(1))).toThrow(TypeError)
   })
 })
+
+describe('byte arrays from another realm', () => {
+  it('are accepted like local ones (instanceof alone would refuse them)', async () => {
+    const { runInNewContext } = await import('node:vm')
+    const foreign = runInNewContext('new Uint8Array([1, 2, 3])') as Uint8Array
+    expect(foreign instanceof Uint8Array).toBe(false)
+    expect(bytesToBase64(foreign)).toBe('AQID')
+    expect(bytesToHex(foreign)).toBe('010203')
+    expect(equalBytes(foreign, Uint8Array.of(1, 2, 3))).toBe(true)
+  })
+})
