@@ -36,3 +36,12 @@ export async function expectCode(promise: Promise<unknown> | (() => unknown), co
   const got = (error as { code?: unknown }).code
   if (got !== code) throw new Error(`expected code ${code}, got ${String(got)}: ${String(error)}`)
 }
+
+/** A new engine over a new MemoryBackend holding copies of every verified entry of `dbId` (a cold replica). */
+export async function coldCopy(engine: Engine, dbId: string): Promise<Engine> {
+  const backend = new MemoryBackend()
+  const entries = await engine.backend.getTree(dbId)
+  const { entryId } = await import('@engram/backend-api')
+  for (const entry of entries) await backend.put(entryId(entry), entry, 'verified')
+  return new Engine(backend)
+}
