@@ -24,7 +24,7 @@ export function withCounterIds<T>(fn: () => T, start = 0): T {
 // ---- wire-form Docs --------------------------------------------------------
 
 const KEYS = ['a', 'b', 'c', 'd.e']
-const NUMBERS = ['-1', '0', '1/2^1', '1', '3/2^2']
+const NUMBERS = ['-1', '0', '1p-1', '1', '3p-2']
 const IDS = ['00000000000000aa', '00000000000000bb', '00000000000000cc']
 
 type Wire = null | boolean | number | string | { [k: string]: unknown }

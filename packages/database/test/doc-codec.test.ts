@@ -38,7 +38,7 @@ describe('encode', () => {
     l.insert(1, 'mid')
     const text = new Doc().set('l', l).encode()
     const items = (JSON.parse(text) as { doc: { l: { list: unknown[][] } } }).doc.l.list
-    expect(items.map((i) => i[0])).toEqual(['0', '1/2^1', '1'])
+    expect(items.map((i) => i[0])).toEqual(['0', '1p-1', '1'])
     expect(items.map((i) => i[2])).toEqual(['a', 'mid', 'b'])
     for (const i of items) expect(i[1]).toMatch(/^[0-9a-f]{16}$/)
   })
@@ -127,9 +127,12 @@ describe('decode rejects malformed input with CORRUPT_DATA', () => {
     ['number with leading zero', '{"doc":{"a":{"list":[["01","0123456789abcdef","v"]]}}}'],
     ['negative zero', '{"doc":{"a":{"list":[["-0","0123456789abcdef","v"]]}}}'],
     ['decimal point', '{"doc":{"a":{"list":[["1.5","0123456789abcdef","v"]]}}}'],
-    ['even numerator', '{"doc":{"a":{"list":[["2/2^1","0123456789abcdef","v"]]}}}'],
-    ['exponent zero', '{"doc":{"a":{"list":[["1/2^0","0123456789abcdef","v"]]}}}'],
-    ['not a power of two', '{"doc":{"a":{"list":[["1/3","0123456789abcdef","v"]]}}}'],
+    ['uppercase hex', '{"doc":{"a":{"list":[["A","0123456789abcdef","v"]]}}}'],
+    ['0x prefix', '{"doc":{"a":{"list":[["0x1","0123456789abcdef","v"]]}}}'],
+    ['even numerator', '{"doc":{"a":{"list":[["2p-1","0123456789abcdef","v"]]}}}'],
+    ['exponent zero', '{"doc":{"a":{"list":[["1p-0","0123456789abcdef","v"]]}}}'],
+    ['positive exponent', '{"doc":{"a":{"list":[["1p1","0123456789abcdef","v"]]}}}'],
+    ['fraction form', '{"doc":{"a":{"list":[["1/2","0123456789abcdef","v"]]}}}'],
     ['id uppercase', '{"doc":{"a":{"list":[["0","0123456789ABCDEF","v"]]}}}'],
     ['id short', '{"doc":{"a":{"list":[["0","abc","v"]]}}}'],
     ['id not text', '{"doc":{"a":{"list":[["0",7,"v"]]}}}'],
@@ -142,13 +145,23 @@ describe('decode rejects malformed input with CORRUPT_DATA', () => {
       '{"doc":{"a":{"list":[["0","0123456789abcdef","v"],["0","0123456789abcdef","w"]]}}}',
     ],
     ['bad value in list', '{"doc":{"a":{"list":[["0","0123456789abcdef",[1]]]}}}'],
-    ['huge number text', `{"doc":{"a":{"list":[["${'9'.repeat(1_000_001)}","0123456789abcdef","v"]]}}}`],
+    ['huge number text', `{"doc":{"a":{"list":[["${'f'.repeat(1_000_001)}","0123456789abcdef","v"]]}}}`],
   ]
   for (const [name, text] of corrupt) {
     it(name, () => {
       expect(code(() => Doc.decode(text))).toBe('CORRUPT_DATA')
     })
   }
+
+  it('reads exact hex positions, negative and fractional ones included', () => {
+    const text =
+      '{"doc":{"l":{"list":[["-1f","0123456789abcdef","a"],["0","0123456789abcdef","b"],' +
+      '["ffp-9","0123456789abcdef","c"],["1","0123456789abcdef","d"],' +
+      `["${'f'.repeat(100_000)}","0123456789abcdef","e"]]}}}`
+    const d = Doc.decode(text)
+    expect(d.get('l')).toEqual(['a', 'b', 'c', 'd', 'e'])
+    expect(d.encode()).toBe(text)
+  })
 
   it('non-string input is a TypeError', () => {
     expect(() => Doc.decode(undefined as unknown as string)).toThrow(TypeError)

@@ -8,8 +8,10 @@
  * - tombstone: `{"deleted":true}`
  * - Doc: `{"doc":{"<key>":<value>,…}}`, plus `,"replace":true` when flagged
  * - List: `{"list":[<item>,…]}`, plus `,"replace":true` when flagged; an
- *   item is `[n1,id1,n2,id2,…,<value>]`: its position's steps (number as
- *   text, `"m"` or `"m/2^k"` with m odd; id 16 lowercase hex) and its value.
+ *   item is `[n1,id1,n2,id2,…,<value>]`: its position's steps and its
+ *   value. A step's number is exact text: hex numerator, and for a fraction
+ *   `p-k` meaning ×2^-k with the numerator odd (`"3"`, `"-1"`, `"1p-1"`);
+ *   its id is 16 lowercase hex digits.
  *
  * The top level is a Doc.
  */

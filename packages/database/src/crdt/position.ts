@@ -138,26 +138,34 @@ export function sequence(count: number): Position[] {
   return out
 }
 
-/** Canonical text of a dyadic: `"m"` for an integer, else `"m/2^k"` with m odd. */
+/**
+ * Canonical text of a dyadic: the numerator in lowercase hex, then, unless
+ * it is an integer, `p-k` for the factor 2^-k (C's hex-float notation):
+ * `"0"`, `"-1"`, `"1p-1"` (1/2), `"ffp-9"`. Hex keeps reading and writing
+ * huge numbers linear-time.
+ */
 export function dyadicToString(d: Dyadic): string {
-  return d.k === 0 ? d.m.toString() : `${d.m.toString()}/2^${d.k}`
+  const text = d.m < 0n ? `-${(-d.m).toString(16)}` : d.m.toString(16)
+  return d.k === 0 ? text : `${text}p-${d.k}`
 }
 
-/** Longest accepted number text; far beyond what editing produces in practice. */
+/** Longest accepted number text (4 million bits); far beyond what editing produces. */
 const MAX_NUMBER_TEXT = 1_000_000
-const DYADIC_RE = /^(-?(?:0|[1-9][0-9]*))(?:\/2\^([1-9][0-9]{0,8}))?$/
+const DYADIC_RE = /^(-?)(0|[1-9a-f][0-9a-f]*)(?:p-([1-9][0-9]{0,8}))?$/
 const ID_RE = /^[0-9a-f]{16}$/
 
 /** Parses canonical dyadic text; `undefined` when it is not canonical. */
 export function parseDyadic(text: string): Dyadic | undefined {
   if (text.length > MAX_NUMBER_TEXT) return undefined
   const match = DYADIC_RE.exec(text)
-  if (match === null || match[1] === '-0') return undefined
-  const m = BigInt(match[1] as string)
-  if (match[2] === undefined) return integer(m)
-  const k = Number(match[2])
+  if (match === null) return undefined
+  const [, sign, digits, exponent] = match as unknown as [string, string, string, string | undefined]
+  if (sign === '-' && digits === '0') return undefined
+  const magnitude = BigInt(`0x${digits}`)
+  const m = sign === '-' ? -magnitude : magnitude
+  if (exponent === undefined) return integer(m)
   if ((m & 1n) === 0n) return undefined
-  return { m, k }
+  return { m, k: Number(exponent) }
 }
 
 /** Whether `id` has the form `freshId` makes. */
