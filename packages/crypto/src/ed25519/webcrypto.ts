@@ -3,11 +3,13 @@
  * Ed25519 through WebCrypto (`crypto.subtle`, algorithm `Ed25519`), the
  * fast path in browsers that have it (and in Node ≥ 20). Signing and
  * verifying are async in WebCrypto, so {@link Ed25519.verifyBatch} runs
- * its checks concurrently.
+ * its checks concurrently. Public keys are derived with noble (see
+ * `publicKeyOf`).
  */
-import { base64ToBytes, bytesToHex, hexToBytes, wipe } from '../encoding.js'
+import { bytesToHex, hexToBytes, wipe } from '../encoding.js'
 import { UnsupportedError } from '../errors.js'
 import { BoundedMap, bytesKey } from '../_cache.js'
+import { nobleEd25519 } from './noble.js'
 import { checkBatch, checkMessage, checkSeed, checkVerifyArgs, pkcs8FromSeed, type Ed25519 } from './types.js'
 
 const ALG = { name: 'Ed25519' } as const
@@ -21,26 +23,20 @@ const BATCH_CHUNK = 1024
 type Bytes = Uint8Array<ArrayBuffer>
 const buf = (bytes: Uint8Array): Bytes => bytes as Bytes
 
-function base64UrlToBytes(text: string): Uint8Array {
-  const std = text.replace(/-/g, '+').replace(/_/g, '/')
-  return base64ToBytes(std + '='.repeat((4 - (std.length % 4)) % 4))
-}
-
-async function importPrivate(subtle: SubtleCrypto, seed: Uint8Array, extractable: boolean): Promise<CryptoKey> {
+async function importPrivate(subtle: SubtleCrypto, seed: Uint8Array): Promise<CryptoKey> {
   const der = pkcs8FromSeed(seed)
   try {
-    return await subtle.importKey('pkcs8', buf(der), ALG, extractable, ['sign'])
+    return await subtle.importKey('pkcs8', buf(der), ALG, false, ['sign'])
   } finally {
     wipe(der)
   }
 }
 
-async function publicKeyOf(subtle: SubtleCrypto, seed: Uint8Array): Promise<Uint8Array> {
-  // WebCrypto has no "public key of this private key" call; the JWK export
-  // of an (extractable, short-lived) private key carries it as `x`.
-  const jwk = await subtle.exportKey('jwk', await importPrivate(subtle, seed, true))
-  return base64UrlToBytes(jwk.x ?? '')
-}
+// WebCrypto has no "public key of this private key" call. The JWK export of
+// an extractable private key would carry it, but also the seed as a string
+// (`d`) that can never be wiped. One noble base-point multiplication leaves
+// nothing behind and measured ~2.5× faster than import + export on Node 20.
+const publicKeyOf = (seed: Uint8Array): Promise<Uint8Array> => nobleEd25519.getPublicKey(seed)
 
 function subtleOrThrow(subtle: SubtleCrypto | undefined): SubtleCrypto {
   if (subtle === undefined || subtle === null) throw new UnsupportedError('WebCrypto (crypto.subtle) is not available here')
@@ -82,11 +78,11 @@ export function webCryptoEd25519(subtle: SubtleCrypto | undefined = globalThis.c
   const impl: Ed25519 = {
     name: 'webcrypto',
     async getPublicKey(seed) {
-      return publicKeyOf(s, checkSeed(seed))
+      return publicKeyOf(checkSeed(seed))
     },
     async importSigningKey(seed) {
       checkSeed(seed)
-      const [publicKey, key] = await Promise.all([publicKeyOf(s, seed), importPrivate(s, seed, false)])
+      const [publicKey, key] = await Promise.all([publicKeyOf(seed), importPrivate(s, seed)])
       return {
         publicKey,
         sign: async (message: Uint8Array) => new Uint8Array(await s.sign(ALG, key, buf(checkMessage(message)))),
@@ -94,7 +90,7 @@ export function webCryptoEd25519(subtle: SubtleCrypto | undefined = globalThis.c
     },
     async sign(message, seed) {
       checkMessage(message)
-      const key = await importPrivate(s, checkSeed(seed), false)
+      const key = await importPrivate(s, checkSeed(seed))
       return new Uint8Array(await s.sign(ALG, key, buf(message)))
     },
     verify: verifyOne,
