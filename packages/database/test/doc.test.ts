@@ -299,6 +299,14 @@ describe('absorb, clone, equals, isEmpty', () => {
     expect(target.equals(flagged)).toBe(true)
   })
 
+  it('absorbing itself changes nothing', () => {
+    const d = new Doc().set('a', { b: [1] }).setPath('c.d', 1).delete('e')
+    const copy = d.clone()
+    expect(d.absorb(d).equals(copy)).toBe(true)
+    const l = d.getList('a.b')!
+    expect(l.absorb(l).toJSON()).toEqual([1])
+  })
+
   it('absorb needs a Doc', () => {
     expect(() => new Doc().absorb({} as Doc)).toThrow(TypeError)
   })
@@ -431,6 +439,8 @@ describe('INVALID_VALUE battery', () => {
   const cyclicArray: unknown[] = [1]
   cyclicArray.push(cyclicArray)
   const sparse = [1, , 3] // eslint-disable-line no-sparse-arrays
+  const huge: unknown[] = []
+  huge.length = 2 ** 32 - 1
   let deep: unknown = 1
   for (let i = 0; i < 300; i++) deep = { d: deep }
   let deepArray: unknown = 1
@@ -453,6 +463,7 @@ describe('INVALID_VALUE battery', () => {
     ['cyclic object', cyclic],
     ['cyclic array', cyclicArray],
     ['sparse array', sparse],
+    ['huge empty array', huge],
     ['nested undefined', { a: { b: undefined } }],
     ['NaN in array', [1, NaN]],
     ['bigint deep', { a: [{ b: 1n }] }],

@@ -221,10 +221,12 @@ export class Doc {
   /**
    * Lays `other` over this Doc in place (`this = this.merge(other)`), in
    * O(size of other): this Doc is not copied, and nothing of `other` is
-   * shared with it afterwards.
+   * shared with it afterwards. `other` must not be a node inside this Doc
+   * (from `getDoc`); use `merge`, or absorb a `clone()` of it.
    */
   absorb(other: Doc): this {
     if (!(other instanceof Doc)) throw new TypeError('absorb needs a Doc')
+    if (other === this) return this // idempotent
     const result = lay(this, other) as Doc
     if (result !== this) {
       this._children = result._children

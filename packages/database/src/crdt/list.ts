@@ -165,9 +165,13 @@ export class List {
     return this.clone().absorb(other)
   }
 
-  /** Lays `other` over this List in place, copying what it takes from `other`. */
+  /**
+   * Lays `other` over this List in place, copying what it takes from
+   * `other` (which must not be a node inside this List; see `Doc.absorb`).
+   */
   absorb(other: List): this {
     if (!(other instanceof List)) throw new TypeError('absorb needs a List')
+    if (other === this) return this // idempotent
     const result = lay(this, other) as List
     if (result !== this) {
       this._items = result._items

@@ -18,7 +18,7 @@
 import { Doc } from './doc.js'
 import { InvalidValueError } from './errors.js'
 import { List, type Item } from './list.js'
-import { comparePositions, sequence } from './position.js'
+import { comparePositions, indexPosition } from './position.js'
 
 /** Plain JSON values: what Docs accept from and give back to users. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue }
@@ -96,10 +96,9 @@ function convert(v: unknown, levels: number, ctx: ConvertContext, root: boolean)
     if (Array.isArray(v) && proto === Array.prototype) {
       const list = new List()
       list._replace = root
-      const positions = sequence(v.length)
       for (let i = 0; i < v.length; i++) {
         if (!(i in v)) throw new InvalidValueError(`array has a hole at index ${i}`)
-        list._items.push({ pos: positions[i]!, value: convert(v[i], levels - 1, ctx, false) })
+        list._items.push({ pos: indexPosition(i), value: convert(v[i], levels - 1, ctx, false) })
       }
       list._invalidate()
       return list

@@ -131,12 +131,8 @@ export function between(left: Position | null, right: Position | null): Position
   return [...left.slice(0, i + 1), next === undefined ? origin() : after(next)]
 }
 
-/** Sequential one-step positions `0, 1, …, count-1` with fresh ids. */
-export function sequence(count: number): Position[] {
-  const out: Position[] = []
-  for (let i = 0; i < count; i++) out.push([{ n: integer(BigInt(i)), id: freshId() }])
-  return out
-}
+/** The one-step position `i` with a fresh id: item `i` of a list made from an array. */
+export const indexPosition = (i: number): Position => [{ n: integer(BigInt(i)), id: freshId() }]
 
 /**
  * Canonical text of a dyadic: the numerator in lowercase hex, then, unless
