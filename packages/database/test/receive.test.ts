@@ -1,0 +1,174 @@
+import { describe, expect, it, vi } from 'vitest'
+import { Database, Doc, DocStore, EntryBuilder, Permission, signEntry, type Entry, type Id } from '@engram/database'
+import { expectCode, keyFromSeed, newEngine, pub, setup } from './helpers.js'
+
+async function write(db: Database, values: Record<string, unknown>, tips?: Id[]): Promise<Id> {
+  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
+  const s = await txn.getStore('s', DocStore)
+  for (const [k, v] of Object.entries(values)) await s.set(k, v as never)
+  return txn.commit()
+}
+
+async function entriesOf(db: Database): Promise<{ id: Id; entry: Entry }[]> {
+  return db.getAllEntries()
+}
+
+describe('receiveEntries', () => {
+  it('replicates a database in order: same tips, same state, remote hooks once each', async () => {
+    const { db } = await setup()
+    for (let i = 0; i < 20; i++) await write(db, { [`k${i % 4}`]: i })
+    const replica = newEngine()
+    const seen: Id[] = []
+    replica.hooks.on('remote', (e) => void seen.push(e.entryId))
+    const all = await entriesOf(db)
+    const result = await replica.receiveEntries(all.map((e) => e.entry))
+    expect(result.verified).toEqual(all.map((e) => e.id).sort())
+    expect(result.pending).toEqual([])
+    expect(result.failed).toEqual([])
+    expect(seen.sort()).toEqual(all.map((e) => e.id).sort())
+    const copy = await Database.open(replica, db.id)
+    expect(await copy.getTips()).toEqual(await db.getTips())
+    expect(await (await copy.getStore('s', DocStore)).toJSON()).toEqual(await (await db.getStore('s', DocStore)).toJSON())
+    // Receiving again changes nothing and fires nothing.
+    const again = await replica.receiveEntries(all)
+    expect(again.verified).toEqual([])
+    expect(seen).toHaveLength(all.length)
+  })
+
+  it('accepts any order: children wait for parents, then verify', async () => {
+    const { db } = await setup()
+    for (let i = 0; i < 6; i++) await write(db, { i })
+    const all = await entriesOf(db)
+    const replica = newEngine()
+    const onRemote = vi.fn()
+    replica.hooks.on('remote', onRemote, db.id)
+    const late = all.slice(3).reverse()
+    const r1 = await replica.receiveEntries(late)
+    expect(r1.verified).toEqual([])
+    expect(r1.pending).toEqual(late.map((e) => e.id).sort())
+    await expectCode(Database.open(replica, db.id), 'DATABASE_NOT_FOUND')
+    const r2 = await replica.receiveEntries(all.slice(0, 3))
+    expect(r2.verified).toEqual(all.map((e) => e.id).sort())
+    expect(onRemote).toHaveBeenCalledTimes(all.length)
+    const copy = await Database.open(replica, db.id)
+    expect(await (await copy.getStore('s', DocStore)).get('i')).toBe(5)
+  })
+
+  it('refuses an id that does not match the content, and a cycle of claimed ids, storing nothing', async () => {
+    const { db } = await setup()
+    await write(db, { a: 1 })
+    const all = await entriesOf(db)
+    const replica = newEngine()
+    const tampered = structuredClone(all[1]!)
+    tampered.entry.subtrees = tampered.entry.subtrees.map((s) => (s.name === 's' ? { ...s, data: s.data!.replace('1', '2') } : s))
+    await expectCode(replica.receiveEntries([all[0]!, tampered]), 'INVALID_ENTRY')
+    expect(await replica.backend.has(all[0]!.id)).toBe(false)
+
+    // X claims parent Y and Y claims parent X: ids come from the bytes, so the claims cannot both hold.
+    const key = await keyFromSeed(1)
+    const X = 'sha256:' + '1'.repeat(64)
+    const Y = 'sha256:' + '2'.repeat(64)
+    const mk = async (parent: Id) => {
+      const e = new EntryBuilder(db.id).setParents([parent]).setSig({ sig: null, key: 'admin' }).build()
+      await signEntry(e, key)
+      return e
+    }
+    await expectCode(replica.receiveEntries([{ id: X, entry: await mk(Y) }, { id: Y, entry: await mk(X) }]), 'INVALID_ENTRY')
+    expect(await replica.backend.idsByStatus('unverified')).toEqual([])
+    await expect(replica.receiveEntries('nope' as never)).rejects.toBeInstanceOf(TypeError)
+  })
+
+  it('marks forged and unauthorized entries failed, taints their descendants, reads unaffected', async () => {
+    const { db, key } = await setup()
+    await write(db, { a: 1 })
+    const all = await entriesOf(db)
+    const replica = newEngine()
+    await replica.receiveEntries(all)
+    const tip = (await db.getTips())[0]!
+    const stranger = await keyFromSeed(66)
+    const build = async (parents: Id[], signer: typeof key, value: string, sigKey = 'admin') => {
+      const e = new EntryBuilder(db.id)
+        .setParents(parents)
+        .setSubtreeParents('s', [tip])
+        .setSubtreeData('s', Doc.fromJSON({ a: value }).encode())
+        .setSig({ sig: null, key: sigKey })
+        .build()
+      const id = await signEntry(e, signer)
+      return { id, entry: e }
+    }
+    // Signed by a key that is not the one named: a forged signature.
+    const forged = await build([tip], stranger, 'forged')
+    const child = await build([forged.id], key, 'child')
+    const grandchild = await build([child.id], key, 'grandchild')
+    // Signed by a key not in auth at all.
+    const unknown = await build([tip], stranger, 'unknown', 'stranger')
+    const result = await replica.receiveEntries([grandchild, child, forged, unknown])
+    expect(result.failed).toEqual([forged.id, child.id, grandchild.id, unknown.id].sort())
+    expect(result.verified).toEqual([])
+    for (const e of [forged, child, grandchild, unknown]) expect(await replica.backend.getStatus(e.id)).toBe('failed')
+    const copy = await Database.open(replica, db.id)
+    expect(await copy.getTips()).toEqual([tip])
+    expect(await (await copy.getStore('s', DocStore)).get('a')).toBe(1)
+    // A descendant arriving later is failed at once.
+    const late = await build([grandchild.id], key, 'late')
+    expect((await replica.receiveEntries([late])).failed).toEqual([late.id])
+    // A valid sibling still verifies.
+    const good = await build([tip], key, 'good')
+    expect((await replica.receiveEntries([good])).verified).toEqual([good.id])
+    expect(await (await copy.getStore('s', DocStore)).get('a')).toBe('good')
+  })
+
+  it('validates against the settings the parents saw: a key revoked on a concurrent branch still counts before', async () => {
+    const { db, engine } = await setup()
+    const writerKey = await keyFromSeed(5)
+    const t = await db.newTransaction()
+    await (await t.getSettingsStore()).addKey('writer', { pubkey: pub(writerKey), permission: Permission.write(1) })
+    const added = await t.commit()
+    // Branch 1: the writer writes. Branch 2: the admin revokes the writer.
+    const asWriter = db.withSigner({ key: writerKey, sigKey: 'writer' })
+    const byWriter = await write(asWriter, { w: 1 }, [added])
+    const rt = await db.newTransactionAt([added])
+    await (await rt.getSettingsStore()).revokeKey('writer')
+    const revoked = await rt.commit()
+    // After the merge the writer can no longer write here…
+    await expectCode(write(asWriter, { w: 2 }), 'UNAUTHORIZED')
+    // …but a forged-by-replay attempt on top of the revocation is refused on receipt.
+    const e = new EntryBuilder(db.id)
+      .setParents([revoked])
+      .setSubtreeParents('s', [byWriter])
+      .setSubtreeData('s', Doc.fromJSON({ w: 3 }).encode())
+      .setSig({ sig: null, key: 'writer' })
+      .build()
+    const lateId = await signEntry(e, writerKey)
+    const replica = newEngine()
+    const result = await replica.receiveEntries([...(await entriesOf(db)).map((x) => x.entry), e])
+    expect(result.verified).toContain(byWriter)
+    expect(result.failed).toEqual([lateId])
+    expect(await (await Database.open(replica, db.id)).getTips()).toEqual(await db.getTips())
+    void engine
+  })
+
+  it('fails a Write key changing settings, and parents from another database', async () => {
+    const { db, signer, engine } = await setup()
+    const writerKey = await keyFromSeed(5)
+    const t = await db.newTransaction()
+    await (await t.getSettingsStore()).addKey('writer', { pubkey: pub(writerKey), permission: Permission.write(1) })
+    const added = await t.commit()
+    const other = await Database.create(engine, { name: 'other' }, signer)
+    const replica = newEngine()
+    await replica.receiveEntries([...(await entriesOf(db)), ...(await entriesOf(other))])
+
+    const settingsChange = new EntryBuilder(db.id)
+      .setParents([added])
+      .setSubtreeParents('_settings', [added])
+      .setSubtreeData('_settings', Doc.fromJSON({ name: 'hijacked' }).encode())
+      .setSig({ sig: null, key: 'writer' })
+      .build()
+    const s1 = await signEntry(settingsChange, writerKey)
+    const crossParent = new EntryBuilder(db.id).setParents([other.id]).setSig({ sig: null, key: 'admin' }).build()
+    const s2 = await signEntry(crossParent, signer.key)
+    const result = await replica.receiveEntries([settingsChange, crossParent])
+    expect(result.failed).toEqual([s1, s2].sort())
+    expect(await (await Database.open(replica, db.id)).name()).toBe('test')
+  })
+})
