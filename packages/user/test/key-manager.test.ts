@@ -36,7 +36,7 @@ describe('KeyManager', () => {
 
     const reader = new KeyManager(ed25519, await deriveKey('pw', salt, FAST))
     await reader.unlock(row(keyId, stored))
-    expect(reader.seed(keyId)).toEqual(original)
+    expect(await reader.seed(keyId)).toEqual(original)
   })
 
   it('a sealed key moved to another key id does not open (the key id is associated data)', async () => {
@@ -87,20 +87,40 @@ describe('KeyManager', () => {
     const key = m.signingKey(keyId)!
     const msg = utf8Encode('hello')
     expect(await verify(await key.sign(msg), msg, key.publicKey)).toBe(true)
-    const held = m.seed(keyId)!
+    const held = (await m.seed(keyId))!
     m.wipe()
     expect(held.every((b) => b === 0)).toBe(true)
     expect(derived.every((b) => b === 0)).toBe(true)
     expect(m.wiped).toBe(true)
     await expect(key.sign(msg)).rejects.toMatchObject({ code: 'SESSION_CLOSED' })
-    expect(() => m.seed(keyId)).toThrow(expect.objectContaining({ code: 'SESSION_CLOSED' }))
+    await expect(m.seed(keyId)).rejects.toMatchObject({ code: 'SESSION_CLOSED' })
     await expect(m.protect(keyId, randomBytes(32))).rejects.toMatchObject({ code: 'SESSION_CLOSED' })
     m.wipe() // idempotent
   })
 
-  it('unknown key ids give undefined', () => {
+  it('register opens nothing; the key opens (and is checked) on first use, by seed() or a signature', async () => {
+    const salt = randomBytes(16)
+    const a = await freshKey()
+    const b = await freshKey()
+    const writer = new KeyManager(ed25519, await deriveKey('pw', salt, FAST))
+    const sealedA = await writer.protect(a.keyId, Uint8Array.from(a.seed))
+    const m = new KeyManager(ed25519, await deriveKey('pw', salt, FAST))
+    // b's row carries a's ciphertext: registering succeeds, using it does not
+    m.register(row(b.keyId, sealedA))
+    m.register(row(a.keyId, sealedA))
+    expect(m.has(a.keyId) && m.has(b.keyId)).toBe(true)
+    await expect(m.seed(b.keyId)).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+    await expect(m.signingKey(b.keyId)!.sign(utf8Encode('x'))).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+    const msg = utf8Encode('lazy')
+    const key = m.signingKey(a.keyId)!
+    expect(await verify(await key.sign(msg), msg, key.publicKey)).toBe(true)
+    expect(await m.seed(a.keyId)).toEqual(a.seed)
+    expect(() => m.register(row('not a key id', sealedA))).toThrow(expect.objectContaining({ code: 'CORRUPT_KEY' }))
+  })
+
+  it('unknown key ids give undefined', async () => {
     const m = new KeyManager(ed25519)
-    expect(m.seed('ed25519:nope')).toBeUndefined()
+    expect(await m.seed('ed25519:nope')).toBeUndefined()
     expect(m.signingKey('ed25519:nope')).toBeUndefined()
     expect(m.has('ed25519:nope')).toBe(false)
   })

@@ -4,12 +4,18 @@
  * clear. It opens sealed rows with the one password-derived key (DECISIONS
  * 10–11), seals new keys with it, hands out signing keys, and zero-fills
  * every secret it holds on `wipe()`.
+ *
+ * Keys are opened on first use: login opens the default key (which proves
+ * the derived key right) and only registers the others, so its cost does
+ * not grow with the number of keys, and keys a session never uses are never
+ * in memory in clear.
  */
 import {
   base64ToBytes,
   bytesToBase64,
   formatPublicKey,
   open,
+  parsePublicKey,
   seal,
   utf8Encode,
   wipe,
@@ -26,12 +32,17 @@ export interface ProtectedKey {
 }
 
 interface Held {
-  seed: Uint8Array
-  signer: SigningKey
+  publicKey: Uint8Array
+  /** The stored form, until opened. */
+  row: Pick<KeyRow, 'keyId' | 'privateKey' | 'encryption'> | undefined
+  /** The seed once opened (wiped by `wipe()`). */
+  seed: Uint8Array | undefined
+  opening: Promise<Uint8Array> | undefined
+  signer: Promise<SigningKey> | undefined
 }
 
 /**
- * Holds decrypted seeds by key id. A password session owns the derived key
+ * Holds a session's keys by key id. A password session owns the derived key
  * (given to the constructor; wiped with everything else); a passwordless
  * session has none and stores new keys unencrypted.
  */
@@ -61,38 +72,22 @@ export class KeyManager {
   }
 
   /**
-   * Opens a stored row (if not open yet) and keeps its seed.
-   * @throws CorruptKeyError (`CORRUPT_KEY`) when it does not open, or its seed is not the row's key.
+   * Registers a stored row (a no-op when its key id is known); it is opened
+   * by the first `seed()` or signature.
+   * @throws CorruptKeyError (`CORRUPT_KEY`) when the key id is not a public key.
    */
-  async unlock(row: KeyRow): Promise<void> {
+  register(row: KeyRow): void {
     this.#assertLive()
     if (this.#held.has(row.keyId)) return
-    let stored: Uint8Array
-    try {
-      stored = base64ToBytes(row.privateKey)
-    } catch (cause) {
-      throw new CorruptKeyError(`key ${row.keyId}: private key is not base64`, { cause })
-    }
-    let seed: Uint8Array
-    if (row.encryption.type === 'none') {
-      seed = stored
-    } else {
-      if (!this.#derivedKey) throw new CorruptKeyError(`key ${row.keyId} is sealed but this user has no password`)
-      let nonce: Uint8Array
-      try {
-        nonce = base64ToBytes(row.encryption.nonce)
-      } catch (cause) {
-        throw new CorruptKeyError(`key ${row.keyId}: nonce is not base64`, { cause })
-      }
-      try {
-        seed = await open(this.#derivedKey, nonce, stored, utf8Encode(row.keyId))
-      } catch (cause) {
-        throw new CorruptKeyError(`key ${row.keyId} does not open with this user's password`, { cause })
-      } finally {
-        wipe(stored)
-      }
-    }
-    await this.#keep(row.keyId, seed)
+    const publicKey = publicKeyOf(row.keyId)
+    const { keyId, privateKey, encryption } = row
+    this.#held.set(keyId, { publicKey, row: { keyId, privateKey, encryption }, seed: undefined, opening: undefined, signer: undefined })
+  }
+
+  /** Registers a row and opens it now. @throws CorruptKeyError (`CORRUPT_KEY`) when it does not open. */
+  async unlock(row: KeyRow): Promise<void> {
+    this.register(row)
+    await this.seed(row.keyId)
   }
 
   /**
@@ -109,13 +104,22 @@ export class KeyManager {
   /** Keeps a freshly generated seed (takes ownership of it). */
   async add(keyId: string, seed: Uint8Array): Promise<void> {
     this.#assertLive()
-    await this.#keep(keyId, seed)
+    if (seed.length !== 32) throw new RangeError('a private key must be a 32-byte seed')
+    const publicKey = publicKeyOf(keyId)
+    this.#held.set(keyId, { publicKey, row: undefined, seed, opening: Promise.resolve(seed), signer: undefined })
   }
 
-  /** The seed (the manager's own copy: do not wipe it), or undefined. */
-  seed(keyId: string): Uint8Array | undefined {
+  /**
+   * The seed (the manager's own copy: do not wipe it), opening it if needed;
+   * undefined for an unknown key id.
+   * @throws CorruptKeyError (`CORRUPT_KEY`) when it does not open or is not the key its id names.
+   */
+  async seed(keyId: string): Promise<Uint8Array | undefined> {
     this.#assertLive()
-    return this.#held.get(keyId)?.seed
+    const held = this.#held.get(keyId)
+    if (!held) return undefined
+    held.opening ??= this.#open(held)
+    return held.opening
   }
 
   /**
@@ -126,18 +130,20 @@ export class KeyManager {
     this.#assertLive()
     const held = this.#held.get(keyId)
     if (!held) return undefined
-    const publicKey = Uint8Array.from(held.signer.publicKey)
     return {
-      publicKey,
+      publicKey: Uint8Array.from(held.publicKey),
       sign: async (message: Uint8Array) => {
         const live = this.#wiped ? undefined : this.#held.get(keyId)
         if (!live) throw new SessionClosedError()
-        return live.signer.sign(message)
+        live.signer ??= this.seed(keyId).then((seed) => this.#import(keyId, seed!))
+        const signer = await live.signer
+        if (this.#wiped) throw new SessionClosedError()
+        return signer.sign(message)
       },
     }
   }
 
-  /** Zero-fills the derived key and every seed and forgets every signing key. Idempotent. */
+  /** Zero-fills the derived key and every opened seed and forgets every key. Idempotent. */
   wipe(): void {
     this.#wiped = true
     for (const held of this.#held.values()) wipe(held.seed)
@@ -146,20 +152,72 @@ export class KeyManager {
     this.#derivedKey = undefined
   }
 
-  async #keep(keyId: string, seed: Uint8Array): Promise<void> {
-    if (seed.length !== 32) {
-      wipe(seed)
-      throw new CorruptKeyError(`key ${keyId}: a private key must be 32 bytes`)
+  async #open(held: Held): Promise<Uint8Array> {
+    const row = held.row!
+    let stored: Uint8Array
+    try {
+      stored = base64ToBytes(row.privateKey)
+    } catch (cause) {
+      throw new CorruptKeyError(`key ${row.keyId}: private key is not base64`, { cause })
     }
+    let seed: Uint8Array
+    if (row.encryption.type === 'none') {
+      seed = stored
+      if (seed.length !== 32) throw new CorruptKeyError(`key ${row.keyId}: a private key must be 32 bytes`)
+      // A plain seed is bound to nothing: check it is the key its id names.
+      try {
+        held.signer = Promise.resolve(await this.#import(row.keyId, seed))
+      } catch (err) {
+        wipe(seed)
+        throw err
+      }
+    } else {
+      if (!this.#derivedKey) throw new CorruptKeyError(`key ${row.keyId} is sealed but this user has no password`)
+      let nonce: Uint8Array
+      try {
+        nonce = base64ToBytes(row.encryption.nonce)
+      } catch (cause) {
+        throw new CorruptKeyError(`key ${row.keyId}: nonce is not base64`, { cause })
+      }
+      try {
+        // The key id is the associated data: the seed is bound to it by whoever sealed it (this user).
+        seed = await open(this.#derivedKey, nonce, stored, utf8Encode(row.keyId))
+      } catch (cause) {
+        throw new CorruptKeyError(`key ${row.keyId} does not open with this user's password`, { cause })
+      } finally {
+        wipe(stored)
+      }
+      if (seed.length !== 32) {
+        wipe(seed)
+        throw new CorruptKeyError(`key ${row.keyId}: a private key must be 32 bytes`)
+      }
+    }
+    if (this.#wiped) {
+      wipe(seed)
+      throw new SessionClosedError()
+    }
+    held.seed = seed
+    held.row = undefined
+    return seed
+  }
+
+  /** Prepares `seed` for signing and checks it is the key `keyId` names. */
+  async #import(keyId: string, seed: Uint8Array): Promise<SigningKey> {
     const signer = await this.#ed.importSigningKey(seed)
-    if (formatPublicKey(signer.publicKey) !== keyId) {
-      wipe(seed)
+    if (formatPublicKey(signer.publicKey) !== keyId)
       throw new CorruptKeyError(`key ${keyId}: the stored private key belongs to another public key`)
-    }
-    this.#held.set(keyId, { seed, signer })
+    return signer
   }
 
   #assertLive(): void {
     if (this.#wiped) throw new SessionClosedError()
+  }
+}
+
+function publicKeyOf(keyId: string): Uint8Array {
+  try {
+    return parsePublicKey(keyId)
+  } catch (cause) {
+    throw new CorruptKeyError(`key id ${JSON.stringify(keyId)} is not an Ed25519 public key`, { cause })
   }
 }

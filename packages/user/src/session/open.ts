@@ -1,8 +1,9 @@
 /**
  * @module
  * Opening a session for an account whose password the instance has already
- * checked: one Argon2id derivation (DECISIONS 11), then every key opened
- * with that one key. Any failure wipes what was decrypted so far.
+ * checked: one Argon2id derivation (DECISIONS 11); every key opens with that
+ * one derived key (the default key now, the others on first use). Any
+ * failure wipes what was decrypted so far.
  */
 import { base64ToBytes, deriveKey, ed25519, wipe } from '@engram/crypto'
 import { Database, Table } from '@engram/database'
@@ -37,9 +38,11 @@ export async function openUserSession(host: UserHost, record: UserRecord, passwo
     const readOnly = await Database.open(host.engine, record.userDatabaseId)
     const view = await readOnly.getStore(KEYS_TABLE, Table<KeyRow>)
     const rows = (await view.entries()).map(([, value]) => parseKeyRow(value))
-    for (const row of rows) await keys.unlock(row)
+    for (const row of rows) keys.register(row)
     const def = defaultKeyRow(rows)
     if (!def) throw new NoKeysAvailableError(record.username)
+    // Opening the default key now proves the derived key right; the others open on first use.
+    await keys.seed(def.keyId)
     const key = keys.signingKey(def.keyId)
     if (!key) throw new NoKeysAvailableError(record.username)
     const userDatabase = readOnly.withSigner({ key, sigKey: def.keyId })

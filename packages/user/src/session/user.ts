@@ -228,7 +228,7 @@ export class User {
   async getSigningKey(keyId: string): Promise<{ publicKey: Uint8Array; privateKey: Uint8Array }> {
     this.#check()
     const { row } = await this.#keyFor(assertString(keyId, 'keyId'))
-    const seed = this.#keys.seed(row.keyId)
+    const seed = await this.#keys.seed(row.keyId)
     const signer = this.#keys.signingKey(row.keyId)
     if (!seed || !signer) throw new KeyNotFoundError(keyId)
     return { publicKey: Uint8Array.from(signer.publicKey), privateKey: Uint8Array.from(seed) }
@@ -376,7 +376,7 @@ export class User {
     if (this.#closed) throw new SessionClosedError()
   }
 
-  /** Every key row, oldest first, each opened into the key manager (rows another session added included). */
+  /** Every key row, oldest first, each registered with the key manager (rows another session added included). */
   async #storedKeys(): Promise<StoredKey[]> {
     const view = await this.#db.getStore(KEYS_TABLE, Table<KeyRow>)
     const seen = new Set<string>()
@@ -386,7 +386,7 @@ export class User {
     for (const k of rows) {
       if (seen.has(k.row.keyId)) continue
       seen.add(k.row.keyId)
-      await this.#keys.unlock(k.row)
+      this.#keys.register(k.row)
       keys.push(k)
     }
     this.#check()
