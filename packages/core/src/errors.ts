@@ -100,7 +100,7 @@ export class SyncUnavailableError extends EngramError {
   constructor() {
     super(
       'SYNC_UNAVAILABLE',
-      "sync is not available: install @engram/sync and import it (import '@engram/sync'), or pass InstanceOptions.sync",
+      'sync is not available: install the @engram/sync package and import it once (it registers itself), or pass InstanceOptions.sync',
     )
   }
 }
