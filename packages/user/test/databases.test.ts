@@ -49,6 +49,34 @@ describe('createDatabase', () => {
     await expect(alice.createDatabase({ name: 'x' }, 'ed25519:nope')).rejects.toMatchObject({ code: 'KEY_NOT_FOUND' })
   })
 
+  it('uses a given settings.auth as is, signing under the entry that holds the key', async () => {
+    const host = await makeHost()
+    await host.createUser('alice')
+    await host.createUser('bob')
+    const alice = await host.login('alice')
+    const bob = await host.login('bob')
+    const keyId = await alice.getDefaultKey()
+    const bobKey = await bob.getDefaultKey()
+    const db = await alice.createDatabase({
+      name: 'team',
+      auth: {
+        owner: { pubkey: keyId, permission: Permission.admin(0), status: 'active' },
+        helper: { pubkey: bobKey, permission: Permission.write(5), status: 'active' },
+      },
+    })
+    expect(await alice.keyMapping(keyId, db.id)).toBe('owner')
+    expect(await (await db.getSettings()).getKey(keyId)).toBeUndefined()
+    await write(db, 'by owner')
+    await write(await bob.openDatabase(db.id), 'by helper')
+    expect(await rows(db)).toEqual(['by helper', 'by owner'])
+    // an auth that does not make the creator an Admin is refused, and nothing is registered
+    const before = host.registry.size
+    await expect(
+      alice.createDatabase({ name: 'locked out', auth: { other: { pubkey: bobKey, permission: Permission.admin(0), status: 'active' } } }),
+    ).rejects.toMatchObject({ code: 'UNAUTHORIZED' })
+    expect(host.registry.size).toBe(before)
+  })
+
   it('rejects settings that are not a plain object, and a non-string name', async () => {
     const host = await makeHost()
     await host.createUser('alice')

@@ -46,6 +46,18 @@ function assertString(value: unknown, name: string): string {
   return value
 }
 
+/**
+ * The auth entry the creator signs the root under: with no `settings.auth`,
+ * one named by its key id (the engine adds it as Admin(0)); with one, the
+ * entry named by the key id, else the first entry holding its public key,
+ * else an active `*`.
+ */
+function creatorSigKey(auth: unknown, keyId: string): string {
+  if (!isPlainObject(auth) || isPlainObject(auth[keyId])) return keyId
+  for (const [name, value] of Object.entries(auth)) if (isPlainObject(value) && value.pubkey === keyId) return name
+  return isPlainObject(auth['*']) ? '*' : keyId
+}
+
 /** Engine "no such database" (or an id that cannot be one) → this package's DATABASE_NOT_FOUND. */
 async function openReadOnly(host: UserHost, id: string): Promise<Database> {
   try {
@@ -96,7 +108,9 @@ export class User {
   /**
    * Creates a database signed by one of this user's keys and registers it in
    * the instance's `_databases`. Without `settings.auth` the key becomes
-   * `Admin(0)` under an auth entry named by its key id.
+   * `Admin(0)` under an auth entry named by its key id; a given
+   * `settings.auth` is used as is and must make the key an Admin (by an
+   * entry holding its public key, or `*`), else `UNAUTHORIZED`.
    * @param settings plain object of initial settings; `settings.name` names the database.
    * @param keyId the key to create it with (default: the default key).
    * @throws KEY_NOT_FOUND for a key this user lacks; SESSION_CLOSED after logout.
@@ -107,8 +121,9 @@ export class User {
     if (settings.name !== undefined && typeof settings.name !== 'string')
       throw new TypeError('settings.name must be a string')
     const stored = await this.#keyFor(keyId)
-    const db = await Database.create(this.#host.engine, settings, this.#signer(stored.row.keyId, stored.row.keyId))
-    await this.#setMapping(stored.row.keyId, db.id, stored.row.keyId)
+    const sigKey = creatorSigKey(settings.auth, stored.row.keyId)
+    const db = await Database.create(this.#host.engine, settings, this.#signer(stored.row.keyId, sigKey))
+    await this.#setMapping(stored.row.keyId, db.id, sigKey)
     await this.#host.registerDatabase({
       databaseId: db.id,
       name: typeof settings.name === 'string' ? settings.name : null,
