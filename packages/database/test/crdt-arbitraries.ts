@@ -102,12 +102,19 @@ export const mapOp: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ t: fc.constant('deletePath' as const), path }),
 )
 
+const array = fc.array(fc.integer({ min: 0, max: 9 }), { maxLength: 3 })
+const makeList: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({ t: fc.constant('set' as const), key: fc.constant('l'), value: array }),
+  fc.record({ t: fc.constant('setPath' as const), path: fc.constantFrom('a.l', 'b.l'), value: array }),
+)
+
 /** Any operation, list edits in place included. */
 export const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: mapOp },
-  { weight: 1, arbitrary: fc.record({ t: fc.constant('push' as const), path: listPath, value }) },
+  { weight: 1, arbitrary: makeList },
+  { weight: 2, arbitrary: fc.record({ t: fc.constant('push' as const), path: listPath, value }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({ t: fc.constant('insert' as const), path: listPath, index: fc.nat(9), value }),
   },
   {

@@ -215,6 +215,42 @@ describe('positions', () => {
 })
 
 describe('List merge', () => {
+  it('inserts into merged concurrent edits land where asked (property)', () => {
+    const edit = fc.record({ push: fc.boolean(), at: fc.nat(), v: fc.integer({ min: 0, max: 99 }) })
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 99 }), { maxLength: 3 }),
+        fc.array(fc.array(edit, { minLength: 1, maxLength: 4 }), { minLength: 2, maxLength: 4 }),
+        fc.array(edit, { minLength: 1, maxLength: 12 }),
+        (start, replicas, after) => {
+          const base = List.fromJSON(start)
+          let merged = base.clone()
+          for (const edits of replicas) {
+            const copy = base.clone()
+            for (const e of edits) {
+              if (e.push) copy.push(e.v)
+              else copy.insert(e.at % (copy.length + 1), e.v)
+            }
+            merged = merged.merge(copy.diff(base))
+          }
+          // Every replica's items are there, each replica's in its own order.
+          expect(merged.length).toBe(start.length + replicas.reduce((n, r) => n + r.length, 0))
+          const model = merged.toJSON()
+          for (const e of after) {
+            const i = e.push ? model.length : e.at % (model.length + 1)
+            merged.insert(i, e.v)
+            model.splice(i, 0, e.v)
+            expect(merged.toJSON()).toEqual(model)
+          }
+          expect(strictlyIncreasing(positions(merged))).toBe(true)
+          const d = new Doc().set('l', merged)
+          expect(Doc.decode(d.encode()).equals(d)).toBe(true)
+        },
+      ),
+      { numRuns: 300 },
+    )
+  })
+
   it('is a union by position; concurrent inserts all survive', () => {
     const base = List.fromJSON(['a', 'c'])
     const x = base.clone().insert(1, 'b')
