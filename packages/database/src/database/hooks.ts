@@ -29,7 +29,8 @@ interface Registration {
  * Errors never reach the writer: they go to `onError` (default: ignored).
  */
 export class WriteHooks {
-  readonly #byDb = new Map<string, Set<Registration>>()
+  /** source → database id (or `*` for every database) → listeners. */
+  readonly #listeners: Record<WriteSource, Map<string, Set<Registration>>> = { local: new Map(), remote: new Map() }
   readonly #onError: (error: unknown, event: WriteEvent) => void
 
   constructor(onError: (error: unknown, event: WriteEvent) => void = () => {}) {
@@ -44,28 +45,29 @@ export class WriteHooks {
     if (source !== 'local' && source !== 'remote') throw new RangeError('source must be "local" or "remote"')
     if (typeof listener !== 'function') throw new TypeError('listener must be a function')
     if (databaseId !== undefined && typeof databaseId !== 'string') throw new TypeError('databaseId must be a string')
-    const key = `${source}\u0000${databaseId ?? '*'}`
-    let set = this.#byDb.get(key)
-    if (set === undefined) this.#byDb.set(key, (set = new Set()))
+    const bySource = this.#listeners[source]
+    const key = databaseId ?? '*'
+    let set = bySource.get(key)
+    if (set === undefined) bySource.set(key, (set = new Set()))
     const reg: Registration = { listener }
     set.add(reg)
     return () => {
       set.delete(reg)
+      if (set.size === 0 && bySource.get(key) === set) bySource.delete(key)
     }
   }
 
-  /** Whether any listener could be told about a write of `databaseId` from `source`. */
+  /** Whether any listener would be told about a write of `databaseId` from `source`. */
   has(source: WriteSource, databaseId: Id): boolean {
-    return (this.#byDb.get(`${source}\u0000${databaseId}`)?.size ?? 0) > 0 || (this.#byDb.get(`${source}\u0000*`)?.size ?? 0) > 0
+    const bySource = this.#listeners[source]
+    return bySource.size > 0 && (bySource.has(databaseId) || bySource.has('*'))
   }
 
   /** Runs the listeners for one event: its database's first, then the global ones. */
   async emit(event: WriteEvent): Promise<void> {
-    if (!this.has(event.source, event.databaseId)) return
-    const regs = [
-      ...(this.#byDb.get(`${event.source}\u0000${event.databaseId}`) ?? []),
-      ...(this.#byDb.get(`${event.source}\u0000*`) ?? []),
-    ]
+    const bySource = this.#listeners[event.source]
+    if (bySource.size === 0) return
+    const regs = [...(bySource.get(event.databaseId) ?? []), ...(bySource.get('*') ?? [])]
     for (const reg of regs) {
       try {
         await reg.listener(event)

@@ -16,7 +16,7 @@ import type { Doc } from '../crdt/index.js'
 import { EntryBuilder } from '../entry/builder.js'
 import { signEntry } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
-import { tipsKey, type Acquired } from '../state/index.js'
+import type { Acquired } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { INDEX_STORE, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
@@ -224,8 +224,8 @@ export class Transaction {
     builder.setMetadata(`{"settings_tips":${JSON.stringify(settingsTips)}}`)
     const sig = sigInfo(signer, publicKey)
     const settingsDelta = deltas.get(SETTINGS_STORE)?.state as Doc | undefined
-    const memo = typeof sig.key === 'string' ? `auth\u0000${tree}\u0000${tipsKey(settingsTips)}\u0000${sig.key}\u0000${sig.pubkey ?? ''}` : undefined
-    let resolved = memo === undefined ? undefined : (states.derived.get(memo) as ResolvedSigner | undefined)
+    const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
+    let resolved = memoName === undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
     if (resolved === undefined || settingsDelta !== undefined) {
       const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
       try {
@@ -234,7 +234,7 @@ export class Transaction {
           typeof sig.key === 'string'
             ? resolveDirect(settings, sig.key, sig.pubkey)
             : await resolveSigKey(settings, sig, delegationContext(engine))
-        if (memo !== undefined) states.derived.set(memo, resolved)
+        if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved)
         if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
         if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta))
       } finally {
@@ -258,14 +258,15 @@ export class Transaction {
     for (const node of entry.subtrees) {
       const delta = deltas.get(node.name)
       if (delta === undefined) continue
-      await states.ensureKept(tree, node.name, delta.typeId, this.#slots.get(node.name)?.crdt ?? docCrdt, node.parents)
+      const pending = states.ensureKept(tree, node.name, delta.typeId, this.#slots.get(node.name)?.crdt ?? docCrdt, node.parents)
+      if (pending !== undefined) await pending
     }
     await engine.backend.put(id, entry, 'verified')
     this.#state = 'closed'
     // Release borrows before advancing, so kept states advance in place.
     this.#releaseBases()
     states.applyVerified(tree, id, entry, deltas)
-    await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
+    if (engine.hooks.has('local', tree)) await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
     return id
   }
 }
@@ -274,12 +275,11 @@ export class Transaction {
 export async function registeredTypeAt(engine: Engine, tree: Id, parents: readonly Id[], name: string): Promise<string | undefined> {
   const states = sharedOf(engine).states
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents) ?? (await states.storeTipsAt(tree, INDEX_STORE, parents))
-  const memo = `index\u0000${tree}\u0000${tipsKey(indexTips)}\u0000${name}`
-  let registered = states.derived.get(memo) as string | undefined
+  let registered = states.registered.get(tree, indexTips, name)
   if (registered === undefined) {
     const index = await states.acquire(tree, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek')
     registered = registeredType(index.state, name) ?? ''
-    states.derived.set(memo, registered)
+    states.registered.set(tree, indexTips, name, registered)
   }
   return registered === '' ? undefined : registered
 }

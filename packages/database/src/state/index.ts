@@ -4,4 +4,5 @@
  */
 export { StateManager, storeParents, type Acquired, type AcquireMode } from './manager.js'
 export { LruCache } from './lru.js'
+export { TipsMemo } from './memo.js'
 export { normalizeTips, sameTips, advanceTips, tipsKey } from './tips.js'

@@ -18,6 +18,7 @@
 import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
 import type { StoreCrdt } from '../store/types.js'
 import { LruCache } from './lru.js'
+import { TipsMemo } from './memo.js'
 import { advanceTips, normalizeTips, sameTips, tipsKey } from './tips.js'
 
 /** A state kept at the current tips of one store, for one store type. */
@@ -56,7 +57,7 @@ export interface Acquired<State> {
 const NO_RELEASE = (): void => {}
 
 /** Every this-many in-place advances, a copy of the kept state goes to the cache (bounds walks back). */
-const CHECKPOINT_EVERY = 64
+const CHECKPOINT_EVERY = 128
 
 /** Keeps tips and store states for every database of one backend. */
 export class StateManager {
@@ -65,11 +66,10 @@ export class StateManager {
   /** Bumped on every verified entry of a database, loaded head or not (guards lazy loads). */
   readonly #epochs = new Map<Id, number>()
   readonly #cache: LruCache<string, unknown>
-  /**
-   * Small values derived from a state at given tips (a resolved signer, a
-   * registered store type): tips name a state for good, so these never go stale.
-   */
-  readonly derived = new LruCache<string, unknown>(1024)
+  /** Signers resolved against the settings at given tips (tips name a state for good). */
+  readonly signers = new TipsMemo<unknown>()
+  /** Store types registered in `_index` at given tips (`''` = not registered). */
+  readonly registered = new TipsMemo<string>()
 
   constructor(backend: Backend, cacheSize = 256) {
     this.#backend = backend
@@ -132,10 +132,10 @@ export class StateManager {
    * so the next entries advance it in place (computed once per session).
    * Only when an entry with store parents `parents` is about to extend them.
    */
-  async ensureKept<State>(tree: Id, store: string, typeId: string, crdt: StoreCrdt<State>, parents: readonly Id[]): Promise<void> {
+  ensureKept<State>(tree: Id, store: string, typeId: string, crdt: StoreCrdt<State>, parents: readonly Id[]): Promise<unknown> | undefined {
     const sh = this.#heads.get(tree)?.stores.get(store)
-    if (sh === undefined || sh.kept.has(typeId) || !sameTips(sh.tips, parents)) return
-    await this.acquire(tree, store, typeId, crdt, sh.tips, 'peek')
+    if (sh === undefined || sh.kept.has(typeId) || !sameTips(sh.tips, parents)) return undefined
+    return this.acquire(tree, store, typeId, crdt, sh.tips, 'peek')
   }
 
   /** Store tips limited to the history of `mainTips` (sorted). */
