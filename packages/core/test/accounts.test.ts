@@ -1,6 +1,7 @@
 import { MemoryBackend } from '@engram/backend-memory'
+import { ed25519 } from '@engram/crypto'
 import { Database, Engine, Table } from '@engram/database'
-import { Instance, validateUsername } from '../src/index.js'
+import { DEVICE_KEY_NAME, Instance, validateUsername } from '../src/index.js'
 import { describe, expect, it } from 'vitest'
 import { FAST, allEntryIds, openInstance } from './helpers.js'
 
@@ -166,6 +167,22 @@ describe('loginUser: the password matrix', () => {
     expect(a).not.toBe(b)
     await a.logout()
     expect((await b.listKeys()).length).toBe(1)
+  })
+})
+
+describe('duplicate accounts', () => {
+  it('two records with one username (merged from elsewhere) → DUPLICATE_USERS at login; the name stays taken', async () => {
+    const { instance, backend } = await openInstance()
+    await instance.createUser('alice')
+    const signer = { key: await ed25519.importSigningKey((await backend.getLocalKey(DEVICE_KEY_NAME))!), sigKey: DEVICE_KEY_NAME }
+    const users = await Database.open(new Engine(backend), instance.systemDatabaseIds().users, signer)
+    const txn = await users.newTransaction()
+    const table = await txn.getStore('users', Table<Record<string, unknown>>)
+    const [, row] = (await table.entries())[0]!
+    await table.insert({ ...row })
+    await txn.commit()
+    await expect(instance.loginUser('alice')).rejects.toMatchObject({ code: 'DUPLICATE_USERS' })
+    await expect(instance.createUser('alice')).rejects.toMatchObject({ code: 'USER_EXISTS' })
   })
 })
 

@@ -1,4 +1,4 @@
-import { Table } from '@engram/database'
+import { Database, Table } from '@engram/database'
 import { openUserSession, type User } from '../src/index.js'
 import { describe, expect, it } from 'vitest'
 import { makeHost } from './helpers.js'
@@ -91,6 +91,29 @@ describe('session', () => {
     // a sealed key cannot be opened without the password
     await expect(openUserSession(host, record)).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
     expect((await openUserSession(host, record, 'right')).username).toBe('alice')
+  })
+
+  it('a user database whose keys are gone → NO_KEYS_AVAILABLE at login', async () => {
+    const host = await makeHost()
+    const record = await host.createUser('alice')
+    const db = await Database.open(host.engine, record.userDatabaseId, host.deviceSigner)
+    const txn = await db.newTransaction()
+    const keys = await txn.getStore('keys', Table<unknown>)
+    for (const [id] of await keys.entries()) await keys.delete(id)
+    await txn.commit()
+    await expect(openUserSession(host, record)).rejects.toMatchObject({ code: 'NO_KEYS_AVAILABLE' })
+  })
+
+  it('a damaged key row → CORRUPT_KEY at login', async () => {
+    const host = await makeHost()
+    const record = await host.createUser('alice')
+    const db = await Database.open(host.engine, record.userDatabaseId, host.deviceSigner)
+    const txn = await db.newTransaction()
+    const keys = await txn.getStore('keys', Table<Record<string, unknown>>)
+    const [id, row] = (await keys.entries())[0]!
+    await keys.set(id, { ...row, privateKey: 42 })
+    await txn.commit()
+    await expect(openUserSession(host, record)).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
   })
 
   it('concurrent key additions and mappings in one session lose nothing', async () => {
