@@ -88,6 +88,10 @@ describe('session', () => {
     // a record that claims a password but lost its salt
     await expect(openUserSession(host, { ...record, keySalt: null }, 'right')).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
     await expect(openUserSession(host, { ...record, keySalt: '***' }, 'right')).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+    await expect(openUserSession(host, { ...record, keySalt: 'AAAA' }, 'right')).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
+    await expect(openUserSession(host, { ...record, keyKdf: { m: 1, t: 0, p: 0 } }, 'right')).rejects.toMatchObject({
+      code: 'CORRUPT_KEY',
+    })
     // a sealed key cannot be opened without the password
     await expect(openUserSession(host, record)).rejects.toMatchObject({ code: 'CORRUPT_KEY' })
     expect((await openUserSession(host, record, 'right')).username).toBe('alice')

@@ -31,7 +31,12 @@ export async function openUserSession(host: UserHost, record: UserRecord, passwo
     } catch (cause) {
       throw new CorruptKeyError(`user ${JSON.stringify(record.username)} has a bad key salt`, { cause })
     }
-    derived = await deriveKey(password, salt, record.keyKdf)
+    try {
+      derived = await deriveKey(password, salt, record.keyKdf)
+    } catch (cause) {
+      // bad stored parameters or salt length: the record is damaged, not the caller's argument
+      throw new CorruptKeyError(`user ${JSON.stringify(record.username)} has unusable key-derivation parameters`, { cause })
+    }
   }
   const keys = new KeyManager(host.ed25519 ?? ed25519, derived)
   try {

@@ -20,6 +20,7 @@ import type { UserHost } from '../host.js'
 import { compareKeyRows, defaultKeyRow, parseKeyRow, type KeyManager } from '../keys/index.js'
 import { DATABASES_TABLE, KEYS_TABLE } from '../schema.js'
 import type { DatabasePrefsRow, KeyInfo, KeyRow, TrackOptions, TrackedDatabase, UserRecord } from '../types.js'
+import { assertString, creatorSigKey, isPlainObject, openReadOnly } from './helpers.js'
 import { Mutex } from './mutex.js'
 import { normalizeSyncSettings, readSyncSettings } from './sync-settings.js'
 
@@ -36,38 +37,6 @@ export interface UserInit {
   /** The user's private database, signing with the default key. */
   userDatabase: Database
   keys: KeyManager
-}
-
-const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v)
-
-function assertString(value: unknown, name: string): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string`)
-  return value
-}
-
-/**
- * The auth entry the creator signs the root under: with no `settings.auth`,
- * one named by its key id (the engine adds it as Admin(0)); with one, the
- * entry named by the key id, else the first entry holding its public key,
- * else an active `*`.
- */
-function creatorSigKey(auth: unknown, keyId: string): string {
-  if (!isPlainObject(auth) || isPlainObject(auth[keyId])) return keyId
-  for (const [name, value] of Object.entries(auth)) if (isPlainObject(value) && value.pubkey === keyId) return name
-  return isPlainObject(auth['*']) ? '*' : keyId
-}
-
-/** Engine "no such database" (or an id that cannot be one) → this package's DATABASE_NOT_FOUND. */
-async function openReadOnly(host: UserHost, id: string): Promise<Database> {
-  try {
-    return await Database.open(host.engine, id)
-  } catch (err) {
-    const code = (err as { code?: unknown }).code
-    if (code === 'DATABASE_NOT_FOUND' || code === 'INVALID_ID' || code === 'ENTRY_NOT_FOUND')
-      throw new DatabaseNotFoundError(id, { cause: err })
-    throw err
-  }
 }
 
 /**
