@@ -3,7 +3,7 @@
  * `Transaction`: stages changes to any number of stores and commits them as
  * one signed entry (data-layer §3, DECISIONS 6).
  */
-import type { DelegationStep, Id, SigInfo } from '@engram/backend-api'
+import type { DelegationStep, Entry, Id, SigInfo, SubTreeNode } from '@engram/backend-api'
 import {
   Permission,
   checkSettingsChange,
@@ -13,7 +13,6 @@ import {
   type ResolvedSigner,
 } from '../auth/index.js'
 import type { Doc } from '../crdt/index.js'
-import { EntryBuilder } from '../entry/builder.js'
 import { signEntry } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
 import type { Acquired } from '../state/index.js'
@@ -198,7 +197,6 @@ export class Transaction {
     const engine = this.#owner.engine
     const states = this.#states
     const parents = this.#parents
-    const builder = new EntryBuilder(tree).setParents(parents)
     const deltas = new Map<string, { typeId: string; state: unknown }>()
 
     // Stores with data, then stores registered in _index by this entry (no data).
@@ -213,15 +211,23 @@ export class Transaction {
       deltas.set(INDEX_STORE, { typeId: INDEX_TYPE, state: this.#index })
       for (const name of this.#index.keys()) if (!nodes.has(name)) nodes.set(name, undefined)
     }
-    for (const [name, data] of nodes) {
-      builder.setSubtreeParents(name, states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents)))
-      if (data !== undefined) builder.setSubtreeData(name, data)
+    // Built directly (not with EntryBuilder): parents and store tips are
+    // already sorted and unique, and names are sorted here.
+    const subtrees: SubTreeNode[] = []
+    for (const name of nodes.size > 1 ? [...nodes.keys()].sort() : nodes.keys()) {
+      const node: SubTreeNode = {
+        name,
+        parents: states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents)),
+      }
+      const data = nodes.get(name)
+      if (data !== undefined) node.data = data
+      subtrees.push(node)
     }
 
     // Validate against the settings at the parents (DECISIONS 6): key lookup
     // and permission, no signature check (we are about to make it).
     const settingsTips = states.storeTipsNow(tree, SETTINGS_STORE, parents) ?? (await states.storeTipsAt(tree, SETTINGS_STORE, parents))
-    builder.setMetadata(`{"settings_tips":${JSON.stringify(settingsTips)}}`)
+    const metadata = `{"settings_tips":${JSON.stringify(settingsTips)}}`
     const sig = sigInfo(signer, publicKey)
     const settingsDelta = deltas.get(SETTINGS_STORE)?.state as Doc | undefined
     const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
@@ -245,8 +251,7 @@ export class Transaction {
     if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
       throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
 
-    builder.setSig(sig)
-    const entry = builder.build()
+    const entry: Entry = { tree: { root: tree, parents: [...parents], metadata }, subtrees, sig }
     const id = await signEntry(entry, signer.key)
     if (await engine.backend.has(id)) {
       // The same change at the same tips by the same key: already stored.

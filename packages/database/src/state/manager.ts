@@ -32,6 +32,8 @@ interface KeptState {
   borrows: number
   /** Advances since the last checkpoint copy went to the cache. */
   sinceCheckpoint: number
+  /** Advances between checkpoints: grows with the time a copy takes (big states copy rarely). */
+  checkpointEvery: number
 }
 
 interface StoreHead {
@@ -56,8 +58,14 @@ export interface Acquired<State> {
 
 const NO_RELEASE = (): void => {}
 
-/** Every this-many in-place advances, a copy of the kept state goes to the cache (bounds walks back). */
-const CHECKPOINT_EVERY = 128
+/**
+ * A copy of the kept state goes to the cache every so many in-place advances
+ * (bounds walks back for reads at older tips and merges of recent forks):
+ * at least every MIN, at most every MAX advances, and so that copying costs
+ * about a microsecond per advance.
+ */
+const CHECKPOINT_MIN = 64
+const CHECKPOINT_MAX = 8192
 
 /** Keeps tips and store states for every database of one backend. */
 export class StateManager {
@@ -172,7 +180,7 @@ export class StateManager {
         const epoch = this.#epoch(tree)
         const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips)
         if (epoch !== this.#epoch(tree) || this.#heads.get(tree)?.stores.get(store) !== sh || sh.kept.has(typeId)) continue
-        const fresh: KeptState = { tips, state, crdt: crdt as StoreCrdt<unknown>, pinned: false, borrows: 0, sinceCheckpoint: 0 }
+        const fresh: KeptState = { tips, state, crdt: crdt as StoreCrdt<unknown>, pinned: false, borrows: 0, sinceCheckpoint: 0, checkpointEvery: CHECKPOINT_MIN }
         sh.kept.set(typeId, fresh)
         return this.#handOut(fresh, mode) as Acquired<State>
       }
@@ -294,8 +302,11 @@ export class StateManager {
             kept.pinned = false
             kept.borrows = 0
             kept.sinceCheckpoint = 0
-          } else if (++kept.sinceCheckpoint >= CHECKPOINT_EVERY) {
+          } else if (++kept.sinceCheckpoint >= kept.checkpointEvery) {
+            const start = performance.now()
             this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.crdt.clone(kept.state))
+            const micros = (performance.now() - start) * 1000
+            kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(micros)))
             kept.sinceCheckpoint = 0
           }
           const delta = deltas?.get(node.name)
