@@ -4,7 +4,6 @@
  * a prompt when stdin is a terminal, else the documented default.
  */
 import { createInterface } from 'node:readline/promises'
-import { resolve } from 'node:path'
 import { runDemo } from './demo.js'
 
 /** The password used when there is neither ENGRAM_DEMO_PASSWORD nor a terminal to ask at. */
@@ -20,7 +19,7 @@ async function askPassword(): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = resolve(process.env.ENGRAM_DATA_DIR ?? 'engram-data')
+  const dataDir = process.env.ENGRAM_DATA_DIR ?? 'engram-data'
   let password = process.env.ENGRAM_DEMO_PASSWORD
   if (password === undefined) {
     if (process.stdin.isTTY) password = await askPassword()
