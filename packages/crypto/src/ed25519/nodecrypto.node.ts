@@ -1,7 +1,7 @@
 /**
  * @module
- * Ed25519 through `node:crypto` (OpenSSL): the default on Node, about 9×
- * `@noble/ed25519` signing and 13× verifying. Node-only; browsers never load
+ * Ed25519 through `node:crypto` (OpenSSL): the default on Node, roughly 8×
+ * `@noble/ed25519` signing and 15× verifying. Node-only; browsers never load
  * this file.
  */
 import { Buffer } from 'node:buffer'
@@ -59,6 +59,29 @@ function verifyOne(signature: Uint8Array, message: Uint8Array, publicKey: Uint8A
   }
 }
 
+/** The same check on libuv's thread pool (the callback form of `crypto.verify`). */
+function verifyOffThread(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): Promise<boolean> {
+  if (!checkVerifyArgs(signature, message, publicKey)) return Promise.resolve(false)
+  let key: KeyObject
+  try {
+    key = publicKeyObject(publicKey)
+  } catch {
+    return Promise.resolve(false)
+  }
+  return new Promise((resolve) => {
+    try {
+      nodeVerify(null, message, key, signature, (err, ok) => resolve(err === null && ok))
+    } catch {
+      resolve(false)
+    }
+  })
+}
+
+/** Below this, thread hand-off costs more than it gains: verify inline. */
+const CONCURRENT_FROM = 8
+/** How many verifications one batch keeps queued on the pool at once. */
+const BATCH_CHUNK = 1024
+
 /** The `node:crypto` implementation (Node only). */
 export const nodeEd25519: Ed25519 = {
   name: 'node',
@@ -81,7 +104,18 @@ export const nodeEd25519: Ed25519 = {
     return verifyOne(signature, message, publicKey)
   },
   async verifyBatch(items) {
-    // OpenSSL's synchronous verify beats any async fan-out: a plain loop.
-    return checkBatch(items).map((i) => verifyOne(i.signature, i.message, i.publicKey))
+    checkBatch(items)
+    // A few signatures: the synchronous call is fastest. Many: spreading them
+    // over the thread pool uses every core and keeps the event loop free. On a
+    // 2-core machine busy with other work it measured ~1.1× the synchronous
+    // loop (median of 20, batches of 256); with idle cores the gain is larger
+    // (WebCrypto's concurrent verify, the same idea, reached ~18k/s vs ~11k/s).
+    if (items.length < CONCURRENT_FROM) return items.map((i) => verifyOne(i.signature, i.message, i.publicKey))
+    const out: boolean[] = []
+    for (let i = 0; i < items.length; i += BATCH_CHUNK) {
+      const chunk = items.slice(i, i + BATCH_CHUNK)
+      out.push(...(await Promise.all(chunk.map((it) => verifyOffThread(it.signature, it.message, it.publicKey)))))
+    }
+    return out
   },
 }
