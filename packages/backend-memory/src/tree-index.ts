@@ -1,10 +1,13 @@
 /**
  * @module
  * The incremental graph index of one database: its verified entries, their
- * tree heights, its tips and the tips of each store. Adding an entry costs
- * O(its parents + the descendants whose height it raises), so tips and
- * heights stay right when children arrive before their parents. Removing an
- * entry (a status change away from `verified`, rare) rebuilds the index.
+ * tree heights, its tips and the tips of each store. Adding an entry in
+ * order (parents first) costs O(its parents and stores). An entry that
+ * arrives after some of its children is noted, and the heights below it are
+ * recomputed in one topological pass the next time a height is read, so a
+ * batch of N entries in any order costs O(N) rather than O(N²). Tips never
+ * depend on heights and are always current. Removing an entry (a status
+ * change away from `verified`, rare) rebuilds the index.
  */
 import { computeHeights, type Entry, type GraphSource, type Id } from '@engram/backend-api'
 
@@ -32,6 +35,8 @@ export class TreeIndex implements GraphSource {
   private readonly children = new Map<Id, Set<Id>>()
   private readonly tipSet = new Set<Id>()
   private readonly stores = new Map<string, StoreIndex>()
+  /** Entries that arrived after some of their children: heights below them may be stale. */
+  private readonly stale = new Set<Id>()
 
   /** Builds an index over `entries` in one pass (parents first, so no height is raised twice). */
   static build(entries: ReadonlyMap<Id, Entry>): TreeIndex {
@@ -51,6 +56,7 @@ export class TreeIndex implements GraphSource {
   }
 
   height(id: Id): number {
+    if (this.stale.size > 0) this.refreshHeights()
     return this.heights.get(id) ?? 0
   }
 
@@ -64,6 +70,7 @@ export class TreeIndex implements GraphSource {
   }
 
   storeLinksDescend(store: string): boolean {
+    if (this.stale.size > 0) this.refreshHeights()
     return (this.stores.get(store)?.upLinks ?? 0) === 0
   }
 
@@ -89,9 +96,10 @@ export class TreeIndex implements GraphSource {
         this.tipSet.delete(p)
       }
     }
+    // Parents' heights may themselves be stale; the refresh then covers this entry too.
     this.heights.set(id, height)
-    if (!this.children.get(id)?.size) this.tipSet.add(id)
-    this.raiseDescendants(id)
+    if (this.children.get(id)?.size) this.stale.add(id)
+    else this.tipSet.add(id)
 
     for (const node of entry.subtrees) {
       let store = this.stores.get(node.name)
@@ -130,19 +138,40 @@ export class TreeIndex implements GraphSource {
     }
   }
 
-  // Children that arrived before `id` were given heights without it; raise
-  // them (and their descendants) where the new path is longer.
-  private raiseDescendants(id: Id): void {
-    const queue = [id]
-    for (let i = 0; i < queue.length; i++) {
-      const parent = queue[i]!
-      const next = this.heights.get(parent)! + 1
-      for (const child of this.children.get(parent) ?? []) {
-        if (this.heights.get(child)! < next) {
-          this.setHeight(child, next)
-          queue.push(child)
+  // Recomputes heights below the stale entries (their descendant closure) in
+  // topological order. Parents outside the closure have no stale ancestor,
+  // so their heights are already right.
+  private refreshHeights(): void {
+    const closure = new Set<Id>(this.stale)
+    const stack = [...this.stale]
+    this.stale.clear()
+    while (stack.length > 0) {
+      for (const child of this.children.get(stack.pop()!) ?? [])
+        if (!closure.has(child)) {
+          closure.add(child)
+          stack.push(child)
         }
+    }
+    const waiting = new Map<Id, number>()
+    const ready: Id[] = []
+    for (const id of closure) {
+      let n = 0
+      for (const p of this.entries.get(id)!.tree.parents) if (closure.has(p)) n++
+      waiting.set(id, n)
+      if (n === 0) ready.push(id)
+    }
+    for (let i = 0; i < ready.length; i++) {
+      const id = ready[i]!
+      let height = 0
+      for (const p of this.entries.get(id)!.tree.parents)
+        if (this.entries.has(p)) height = Math.max(height, this.heights.get(p)! + 1)
+      if (height !== this.heights.get(id)) this.setHeight(id, height)
+      for (const child of this.children.get(id) ?? []) {
+        const left = waiting.get(child)! - 1
+        waiting.set(child, left)
+        if (left === 0) ready.push(child)
       }
     }
   }
+
 }
