@@ -103,7 +103,7 @@ describe('incremental index against recomputation', () => {
 })
 
 describe('cost of out-of-order arrival', () => {
-  it('a 3000-entry chain put children-first, queried after every put near the end, stays fast', async () => {
+  it('a 3000-entry chain put children-first costs one pass, not one per arrival', async () => {
     const all = chain(3000, 'reverse-cost')
     const b = new MemoryBackend()
     const tree = all[0]!.id
@@ -111,7 +111,7 @@ describe('cost of out-of-order arrival', () => {
     for (const f of [...all].reverse()) await b.put(f.id, f.entry, 'verified')
     expect(await b.getHeight(tree, all[2999]!.id)).toBe(2999)
     expect(await b.getTips(tree)).toEqual([all[2999]!.id])
-    // Re-raising every descendant on each arrival would be ~4.5M steps here; one pass is 3000.
-    expect(performance.now() - started).toBeLessThan(4000)
+    // Re-raising every descendant on each arrival is ~4.5M steps here (over 10 s); one pass is 3000 (well under 1 s).
+    expect(performance.now() - started).toBeLessThan(6000)
   }, 20000)
 })
