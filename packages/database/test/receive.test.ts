@@ -76,6 +76,11 @@ describe('receiveEntries', () => {
     await expectCode(replica.receiveEntries([{ id: X, entry: await mk(Y) }, { id: Y, entry: await mk(X) }]), 'INVALID_ENTRY')
     expect(await replica.backend.idsByStatus('unverified')).toEqual([])
     await expect(replica.receiveEntries('nope' as never)).rejects.toBeInstanceOf(TypeError)
+
+    // A _root entry with parents is malformed (data-layer §1.6 rule 1).
+    const rootWithParent = structuredClone(all[0]!.entry)
+    rootWithParent.tree.parents = [all[1]!.id]
+    await expectCode(replica.receiveEntries([rootWithParent]), 'INVALID_ENTRY')
   })
 
   it('marks forged and unauthorized entries failed, taints their descendants, reads unaffected', async () => {

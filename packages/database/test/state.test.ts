@@ -123,6 +123,23 @@ describe('store state (DECISIONS 5)', () => {
     expect(await (await db.getStore('s', DocStore)).toJSON()).toEqual({ a: 3, b: 1 })
   })
 
+  it('concurrent commits from transactions opened at the same tips all land and merge', async () => {
+    const { db, engine } = await setup()
+    await write(db, { base: 0 })
+    const txns = await Promise.all(Array.from({ length: 20 }, () => db.newTransaction()))
+    const ids = await Promise.all(
+      txns.map(async (txn, i) => {
+        await (await txn.getStore('s', DocStore)).set(`c${i}`, i)
+        return txn.commit()
+      }),
+    )
+    expect((await db.getTips()).sort()).toEqual([...ids].sort())
+    const merged = await (await db.getStore('s', DocStore)).toJSON()
+    for (let i = 0; i < 20; i++) expect(merged[`c${i}`]).toBe(i)
+    const cold = await Database.open(await coldCopy(engine, db.id), db.id)
+    expect(await (await cold.getStore('s', DocStore)).toJSON()).toEqual(merged)
+  })
+
   it('separate stores have separate states, and store roots on two branches merge', async () => {
     const { db } = await setup()
     const base = await write(db, { x: 1 }, undefined, 'one')
