@@ -5,7 +5,7 @@
  * the user accounts, the write hooks, and the sync plugin slot.
  */
 import type { Backend } from '@engram/backend-api'
-import { DEFAULT_ARGON2, ed25519 as defaultEd25519, hashPassword, verifyPassword, type Argon2Params, type Ed25519 } from '@engram/crypto'
+import { DEFAULT_ARGON2, EngramError, ed25519 as defaultEd25519, hashPassword, verifyPassword, type Argon2Params, type Ed25519 } from '@engram/crypto'
 import { Engine, type Signer, type WriteEvent, type WriteSource } from '@engram/database'
 import { createUserDatabase, openUserSession, type User, type UserHost, type UserRecord } from '@engram/user'
 import { UserDirectory } from './accounts/directory.js'
@@ -223,9 +223,25 @@ export class Instance {
       if (password !== undefined) throw new InvalidPasswordError()
     } else {
       if (password === undefined) throw new PasswordRequiredError(username)
-      if (!(await verifyPassword(password, record.passwordHash))) throw new InvalidPasswordError()
     }
-    const session = await openUserSession(this.#host, record, password)
+    // One Argon2id per login (DECISIONS 11): the key derived from the password
+    // opens the default key, and that AEAD check is the password check. Only
+    // when it fails is the PHC hash consulted, to tell a wrong password from a
+    // damaged key.
+    let session: User
+    try {
+      session = await openUserSession(this.#host, record, password)
+    } catch (err) {
+      if (
+        password !== undefined &&
+        record.passwordHash !== null &&
+        err instanceof EngramError &&
+        err.code === 'CORRUPT_KEY' &&
+        !(await verifyPassword(password, record.passwordHash))
+      )
+        throw new InvalidPasswordError()
+      throw err
+    }
     this.#sessions.add(session)
     return session
   }
