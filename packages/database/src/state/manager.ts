@@ -177,9 +177,13 @@ export class StateManager {
       if (sh !== undefined && sameTips(sh.tips, tips)) {
         const kept = sh.kept.get(typeId)
         if (kept !== undefined) return this.#handOut(kept, mode) as Acquired<State>
-        const epoch = this.#epoch(tree)
         const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips)
-        if (epoch !== this.#epoch(tree) || this.#heads.get(tree)?.stores.get(store) !== sh || sh.kept.has(typeId)) continue
+        if (sh.kept.has(typeId)) continue
+        if (this.#heads.get(tree)?.stores.get(store) !== sh || !sameTips(sh.tips, tips)) {
+          // The store moved on meanwhile: still the right state for `tips`.
+          this.#cache.set(cacheKey(typeId, store, tips), state)
+          return { state: state as State, release: NO_RELEASE }
+        }
         const fresh: KeptState = { tips, state, crdt: crdt as StoreCrdt<unknown>, pinned: false, borrows: 0, sinceCheckpoint: 0, checkpointEvery: CHECKPOINT_MIN }
         sh.kept.set(typeId, fresh)
         return this.#handOut(fresh, mode) as Acquired<State>
