@@ -285,6 +285,21 @@ describe('write hooks', () => {
     expect(after).toHaveBeenCalledTimes(1)
   })
 
+  it('the same change at the same tips by the same key is one entry, told once', async () => {
+    const { db } = await setup()
+    const cb = vi.fn()
+    db.onLocalWrite(cb)
+    const a = await db.newTransaction()
+    const b = await db.newTransaction()
+    await (await a.getStore('s', DocStore)).set('k', 1)
+    await (await b.getStore('s', DocStore)).set('k', 1)
+    const idA = await a.commit()
+    const idB = await b.commit()
+    expect(idB).toBe(idA)
+    expect(await db.getTips()).toEqual([idA])
+    expect(cb).toHaveBeenCalledTimes(1)
+  })
+
   it('listeners of other databases are not called', async () => {
     const { db, engine, signer } = await setup()
     const other = await Database.create(engine, { name: 'other' }, signer)

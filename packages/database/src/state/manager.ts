@@ -213,20 +213,22 @@ export class StateManager {
     }
   }
 
-  /** An immutable known state at exactly `tips`, if any. */
-  #known(tree: Id, store: string, typeId: string, tips: readonly Id[]): unknown {
+  /** An immutable known state at exactly `tips`, if any (`prefix` = `cacheKey(typeId, store, [])`). */
+  #known(tree: Id, store: string, typeId: string, prefix: string, tips: readonly Id[]): unknown {
     const sh = this.#heads.get(tree)?.stores.get(store)
     if (sh !== undefined && sameTips(sh.tips, tips)) {
       const kept = sh.kept.get(typeId)
       if (kept !== undefined) return kept.state
     }
-    return this.#cache.get(cacheKey(typeId, store, tips))
+    if (this.#cache.size === 0) return undefined
+    return this.#cache.get(tips.length === 1 ? prefix + tips[0]! : cacheKey(typeId, store, tips))
   }
 
   /** A fresh (unshared) state at `tips`. */
   async #compute(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: Id[]): Promise<unknown> {
     const steps: { ids: Id[]; baseTips: Id[] }[] = []
     const entries = new Map<Id, Entry>()
+    const prefix = cacheKey(typeId, store, [])
     let target = tips
     let state: unknown
     for (;;) {
@@ -234,7 +236,7 @@ export class StateManager {
         state = crdt.empty()
         break
       }
-      const known = this.#known(tree, store, typeId, target)
+      const known = this.#known(tree, store, typeId, prefix, target)
       if (known !== undefined) {
         state = crdt.clone(known)
         break
