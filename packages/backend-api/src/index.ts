@@ -21,6 +21,7 @@ export {
   assertIdList,
   assertBytes,
   checkPut,
+  sealEntry,
 } from './validate.js'
 export { compareByHeightThenId, compareIds, type HeightAndId } from './order.js'
 export { AbstractBackend, cloneEntry } from './abstract-backend.js'

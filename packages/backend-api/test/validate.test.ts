@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   checkPut,
+  sealEntry,
   entryId,
   entryTree,
   isRootEntry,
@@ -116,5 +117,19 @@ describe('roots, trees and checkPut', () => {
     expect(code(() => checkPut(A, r.entry, 'verified'))).toBe('INVALID_ENTRY')
     expect(code(() => checkPut(r.id, r.entry, 'ok'))).toBe('RangeError')
     expect(code(() => checkPut(1, r.entry, 'verified'))).toBe('TypeError')
+  })
+  it('sealEntry freezes the entry, gives its id, and checkPut accepts it as is', () => {
+    const e = makeEntry(A, [B]).entry
+    const id = sealEntry(e)
+    expect(id).toBe(entryId(e))
+    expect(Object.isFrozen(e.tree.parents) && Object.isFrozen(e.subtrees[0]) && Object.isFrozen(e.sig)).toBe(true)
+    expect(() => {
+      ;(e.tree.parents as string[]).push(A)
+    }).toThrow(TypeError)
+    expect(checkPut(id, e, 'verified')).toBe(e)
+    // A sealed entry under another id is still refused, and a bad status still checked.
+    expect(code(() => checkPut(A, e, 'verified'))).toBe('INVALID_ENTRY')
+    expect(code(() => checkPut(id, e, 'ok'))).toBe('RangeError')
+    expect(code(() => sealEntry({ ...makeEntry(A, [B]).entry, tree: { root: A, parents: [], metadata: null } }))).toBe('INVALID_ENTRY')
   })
 })

@@ -7,6 +7,7 @@
 import {
   entryId,
   InvalidEntryError,
+  sealEntry,
   signingBytes,
   validateEntryRules,
   validateEntryShape,
@@ -15,12 +16,16 @@ import {
 } from '@engram/backend-api'
 import { base64ToBytes, bytesToBase64, ed25519 as defaultEd25519, type Ed25519, type SigningKey } from '@engram/crypto'
 
-/** Signs `entry` in place (`sig.sig`) with `key` and returns its id. The caller sets `sig.key`/`sig.pubkey` first. */
+/**
+ * Signs `entry` in place (`sig.sig`) with `key`, seals it (validated, frozen,
+ * hashed once: the backend will not hash it again) and returns its id. The
+ * caller sets `sig.key`/`sig.pubkey` first and does not change it afterwards.
+ */
 export async function signEntry(entry: Entry, key: SigningKey): Promise<Id> {
   entry.sig.sig = null
   const signature = await key.sign(signingBytes(entry))
   entry.sig.sig = bytesToBase64(signature)
-  return entryId(entry)
+  return sealEntry(entry)
 }
 
 /** The 64 signature bytes of a signed entry, or `undefined` when it has none or it is malformed. */
