@@ -8,7 +8,7 @@
  */
 import { entryTree, isRootEntry, type Entry, type Id } from '@engram/backend-api'
 import { parsePublicKey, type VerifyItem } from '@engram/crypto'
-import { Permission, checkSettingsChange, resolveSigKey, type ResolvedSigner } from '../auth/index.js'
+import { MAX_DELEGATION_DEPTH, Permission, checkSettingsChange, resolveSigKey, type ResolvedSigner } from '../auth/index.js'
 import { Doc } from '../crdt/index.js'
 import { checkIncomingEntry, signatureBytes } from '../entry/sign.js'
 import { signingBytes } from '@engram/backend-api'
@@ -137,42 +137,62 @@ export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInp
 
 type ParentState = { kind: 'ready' } | { kind: 'failed' } | { kind: 'waiting'; on: Id[] }
 
-/** Whether an entry's main parents are all verified members of its database. */
+/**
+ * Whether an entry can be validated now: its main parents are verified
+ * members of its database, its store parents are exactly the store tips of
+ * its history (what a commit writes; anything else would let reads depend
+ * on the route they take, or pull in other histories), and the delegated
+ * tips it names are here. Missing or unverified parents and delegated tips
+ * → waiting; a failed parent or a wrong link → failed.
+ */
 async function parentState(engine: Engine, id: Id, entry: Entry): Promise<ParentState> {
-  if (isRootEntry(entry)) return { kind: 'ready' }
   const backend = engine.backend
-  const tree = entry.tree.root
   const waitingOn: Id[] = []
-  for (const p of entry.tree.parents) {
-    if (!(await backend.has(p))) {
-      waitingOn.push(p)
-      continue
+  if (isRootEntry(entry)) {
+    // A root has no history: its stores start empty.
+    if (entry.subtrees.some((node) => node.parents.length > 0)) return { kind: 'failed' }
+  } else {
+    const tree = entry.tree.root
+    for (const p of entry.tree.parents) {
+      if (!(await backend.has(p))) {
+        waitingOn.push(p)
+        continue
+      }
+      const status = await backend.getStatus(p)
+      if (status === 'failed') return { kind: 'failed' }
+      if (status === 'unverified') {
+        waitingOn.push(p)
+        continue
+      }
+      // A verified parent of another database: this entry can never be valid.
+      if (entryTree(p, await backend.get(p)) !== tree) return { kind: 'failed' }
     }
-    const status = await backend.getStatus(p)
-    if (status === 'failed') return { kind: 'failed' }
-    if (status === 'unverified') {
-      waitingOn.push(p)
-      continue
+    if (waitingOn.length > 0) return { kind: 'waiting', on: waitingOn }
+    const states = sharedOf(engine).states
+    for (const node of entry.subtrees) {
+      if (node.parents.includes(id)) return { kind: 'failed' }
+      const expected = await states.storeTipsAt(tree, node.name, entry.tree.parents)
+      if (expected.length !== node.parents.length || expected.some((t, i) => t !== node.parents[i])) return { kind: 'failed' }
     }
-    // A verified parent of another database: this entry can never be valid.
-    if (entryTree(p, await backend.get(p)) !== tree) return { kind: 'failed' }
   }
-  if (waitingOn.length > 0) return { kind: 'waiting', on: waitingOn }
-  // Store parents must be verified entries of the database holding that store.
-  for (const node of entry.subtrees) {
-    for (const p of node.parents) {
-      if (p === id || !(await backend.has(p))) return { kind: 'failed' }
-      if ((await backend.getStatus(p)) !== 'verified') return { kind: 'failed' }
-      const parent = await backend.get(p)
-      if (entryTree(p, parent) !== tree || !parent.subtrees.some((s) => s.name === node.name)) return { kind: 'failed' }
+  // Delegated tips: a path naming tips this backend does not have (yet) waits
+  // for them, so the outcome does not depend on which database synced first.
+  const path = entry.sig.key
+  if (typeof path !== 'string' && path.length <= MAX_DELEGATION_DEPTH) {
+    for (let i = 0; i < path.length - 1; i++) {
+      for (const tip of path[i]!.tips ?? []) {
+        if (!(await backend.has(tip)) || (await backend.getStatus(tip)) === 'unverified') waitingOn.push(tip)
+      }
     }
+    if (waitingOn.length > 0) return { kind: 'waiting', on: waitingOn }
   }
   return { kind: 'ready' }
 }
 
 /**
  * Resolves the signer of a received entry against the settings its parents
- * saw (a root entry: its own) and checks permission and priority.
+ * saw (a root entry: its own) and checks permission and priority. A
+ * `settings_tips` claim in the metadata must be true.
  * @throws UnauthorizedError / InvalidSettingsError when it may not exist.
  */
 async function authorize(engine: Engine, id: Id, entry: Entry): Promise<ResolvedSigner> {
@@ -180,6 +200,7 @@ async function authorize(engine: Engine, id: Id, entry: Entry): Promise<Resolved
   const settingsNode = entry.subtrees.find((s) => s.name === SETTINGS_STORE)
   const delta = settingsNode?.data === undefined ? undefined : decodeSettings(settingsNode.data)
   if (isRootEntry(entry)) {
+    checkSettingsTipsClaim(entry, [])
     const own = delta ?? new Doc()
     const signer = await resolveSigKey(own, entry.sig, delegationContext(engine))
     checkSettingsChange(signer.permission, undefined, own)
@@ -187,17 +208,37 @@ async function authorize(engine: Engine, id: Id, entry: Entry): Promise<Resolved
   }
   const tree = entry.tree.root
   const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, entry.tree.parents)
+  checkSettingsTipsClaim(entry, settingsTips)
   const acquired = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
   try {
     const settings = acquired.state
     const signer = await resolveSigKey(settings, entry.sig, delegationContext(engine))
-    if (delta !== undefined) checkSettingsChange(signer.permission, settings, settings.merge(delta))
+    // Any settings node (even one without data, which still moves the settings tips) is a settings change.
+    if (settingsNode !== undefined) checkSettingsChange(signer.permission, settings, settings.merge(delta ?? new Doc()), delta)
     else if (!Permission.canWrite(signer.permission))
       throw new UnauthorizedError(`entry ${id.slice(0, 80)}: a ${Permission.toString(signer.permission)} key cannot write`)
     return signer
   } finally {
     acquired.release()
   }
+}
+
+/** A `settings_tips` list in the metadata (as commits write it) must name the settings tips of the entry's parents. */
+function checkSettingsTipsClaim(entry: Entry, settingsTips: readonly Id[]): void {
+  const metadata = entry.tree.metadata
+  if (metadata === null || !metadata.includes('settings_tips')) return
+  let claim: unknown
+  try {
+    claim = (JSON.parse(metadata) as { settings_tips?: unknown } | null)?.settings_tips
+  } catch {
+    return // not JSON: no claim
+  }
+  if (claim === undefined) return
+  const ok =
+    Array.isArray(claim) &&
+    claim.length === settingsTips.length &&
+    [...claim].sort().every((t, i) => t === settingsTips[i])
+  if (!ok) throw new UnauthorizedError('metadata settings_tips are not the settings tips of the entry\'s parents')
 }
 
 function decodeSettings(data: string): Doc {

@@ -242,7 +242,7 @@ export class Transaction {
             : await resolveSigKey(settings, sig, delegationContext(engine))
         if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved)
         if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
-        if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta))
+        if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta), settingsDelta)
       } finally {
         settingsAcq.release()
       }
