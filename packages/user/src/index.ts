@@ -29,9 +29,7 @@ export type {
   DatabasePrefsRow,
 } from './types.js'
 export type { UserHost, RegisteredDatabase, TrackingChange } from './host.js'
-export { KeyManager, type ProtectedKey, parseKeyRow, compareKeyRows, defaultKeyRow } from './keys/index.js'
 export { KEYS_TABLE, DATABASES_TABLE, DEVICE_KEY_NAME, userDatabaseName } from './schema.js'
 export { createUserDatabase, type CreateUserDatabaseOptions, type CreatedUserDatabase } from './account/create.js'
-export { User, type UserInit } from './session/user.js'
+export { User } from './session/user.js'
 export { openUserSession } from './session/open.js'
-export { normalizeSyncSettings } from './session/sync-settings.js'
