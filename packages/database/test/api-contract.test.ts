@@ -108,6 +108,45 @@ describe('Database', () => {
     expect(await (await db.getStore('doc', DocStore)).toJSON()).toEqual({ k: 'two', added: true })
   })
 
+  it('a view stays a snapshot whatever moves the state on: a transaction that read it, received entries, a merge', async () => {
+    const { db } = await fresh()
+    await put(db, 'doc', 'k', 0)
+    // a transaction reads (and so borrows) the current state, then a view is taken, then the transaction commits
+    const txn = await db.newTransaction()
+    const inTxn = await txn.getStore('doc', DocStore)
+    expect(await inTxn.get('k')).toBe(0)
+    const view1 = await db.getStore('doc', DocStore)
+    await inTxn.set('k', 1)
+    await txn.commit()
+    // a view taken first, then a transaction reads and commits on top of it
+    const view2 = await db.getStore('doc', DocStore)
+    const t2 = await db.newTransaction()
+    const s2 = await t2.getStore('doc', DocStore)
+    expect(await s2.get('k')).toBe(1)
+    await s2.set('k', 2)
+    await s2.setPath('nested.leaf', 'x')
+    await t2.commit()
+    // entries made elsewhere and received
+    const view3 = await db.getStore('doc', DocStore)
+    const replica = new Engine(new MemoryBackend())
+    await replica.receiveEntries(await db.getAllEntries())
+    const there = (await Database.open(replica, db.id)).withSigner({ key: await key(1), sigKey: 'admin' })
+    const tips = await there.getTips()
+    const remote = await put(there, 'doc', 'k', 3)
+    const branch = await db.newTransactionAt(tips)
+    await (await branch.getStore('doc', DocStore)).set('other', true)
+    await branch.commit()
+    const view4 = await db.getStore('doc', DocStore)
+    await db.engine.receiveEntries((await there.getAllEntries()).filter((e) => e.id === remote))
+    expect(await db.getTips()).toHaveLength(2)
+
+    expect(await view1.toJSON()).toEqual({ k: 0 })
+    expect(await view2.toJSON()).toEqual({ k: 1 })
+    expect(await view3.toJSON()).toEqual({ k: 2, nested: { leaf: 'x' } })
+    expect(await view4.toJSON()).toEqual({ k: 2, nested: { leaf: 'x' }, other: true })
+    expect(await (await db.getStore('doc', DocStore)).toJSON()).toEqual({ k: 3, nested: { leaf: 'x' }, other: true })
+  })
+
   it('getSettings() is a read-only SettingsStore and a snapshot too', async () => {
     const { db } = await fresh()
     const view = await db.getSettings()
