@@ -371,6 +371,13 @@ describe('User: tracking', () => {
     expect(await bob.databasePreferences(db.id)).toEqual(expected)
     expect(await bob.listTrackedDatabases()).toEqual([expected])
     expect(await bob.keyMapping(laptop, db.id)).toBe('bob-laptop')
+    // openDatabase now signs with the tracked key, not the older mapped one.
+    const reopened = await bob.openDatabase(db.id)
+    const txn = await reopened.newTransaction()
+    await (await txn.getStore('notes', DocStore)).set('from', 'laptop')
+    const entryId = await txn.commit()
+    const signed = (await reopened.getAllEntries()).find((e) => e.id === entryId)!.entry
+    expect(signed.sig.key).toBe('bob-laptop')
 
     const stateBefore = await backendState(backend)
     const keysBefore = await bob.listKeys()

@@ -400,6 +400,11 @@ export class User {
   /** The signer this user uses for `db`: a mapped key first, else a key its auth accepts. */
   async #signerFor(db: Database): Promise<Signer | undefined> {
     const keys = await this.#storedKeys()
+    // A tracked database signs with the key its preferences name (tracking again switches it).
+    const tracked = (await this.databasePreferences(db.id))?.keyId
+    const trackedRow = keys.find(({ row }) => row.keyId === tracked)?.row
+    const trackedSigKey = trackedRow?.databaseSigKeys[db.id]
+    if (trackedRow && trackedSigKey !== undefined) return this.#signer(trackedRow.keyId, trackedSigKey)
     for (const { row } of keys) {
       const sigKey = row.databaseSigKeys[db.id]
       if (sigKey !== undefined) return this.#signer(row.keyId, sigKey)
