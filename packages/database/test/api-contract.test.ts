@@ -62,6 +62,18 @@ async function put(db: Database, store: string, k: string, v: JsonValue): Promis
 }
 
 describe('Database', () => {
+  it('creation without auth, or with an empty auth, makes the creating key Admin(0)', async () => {
+    for (const settings of [{ name: 'no auth' }, { name: 'empty auth', auth: {} }]) {
+      const { db, admin } = await fresh(settings)
+      await expect((await db.getSettings()).getKey('admin')).resolves.toEqual({
+        pubkey: formatPublicKey(admin.publicKey),
+        permission: Permission.admin(0),
+        status: 'active',
+      })
+      await put(db, 's', 'k', 1)
+    }
+  })
+
   it('id is the root entry id; getTips() is [id] right after creation; name() reads settings.name', async () => {
     const { db } = await fresh()
     expect(db.id).toMatch(ID)

@@ -72,7 +72,8 @@ export class Database {
   /**
    * Creates a database: a root entry holding `settings` (and random entropy,
    * so every root is unique), signed by `signer`. When `settings` has no
-   * `auth`, the signer's key becomes `Admin(0)` under `signer.sigKey`;
+   * `auth` (or an empty one, which would leave the database writable by
+   * no one), the signer's key becomes `Admin(0)` under `signer.sigKey`;
    * otherwise `settings.auth` is used as given and the signer must be an
    * Admin key in it.
    * @throws InvalidValueError (`INVALID_VALUE`) for settings that are not
@@ -86,7 +87,9 @@ export class Database {
     checkSigner(signer)
     const publicKey = formatPublicKey(signer.key.publicKey)
     const doc = Doc.fromJSON(settings)
-    if (!('auth' in settings)) {
+    const auth = settings.auth
+    const noAuth = auth === undefined || (typeof auth === 'object' && auth !== null && !Array.isArray(auth) && Object.keys(auth).length === 0)
+    if (noAuth) {
       if (typeof signer.sigKey !== 'string' || signer.sigKey === WILDCARD)
         throw new InvalidSettingsError('without settings.auth the signer needs a plain key name to become Admin(0) under')
       checkKeyName(signer.sigKey)
