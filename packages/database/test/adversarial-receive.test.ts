@@ -438,6 +438,30 @@ describe('adversarial receive: delegation', () => {
     const viaFailed = await c.byBob([{ key: 'next', tips: [bad.id] }, { key: 'bob', tips: null }], 'via failed')
     expect((await replica.receiveEntries([viaFailed])).failed).toEqual([viaFailed.id])
   })
+  it('a key revoked in the delegated database cannot sign by naming its tips from before the revocation, once the delegation names later tips', async () => {
+    const c = await chain(1)
+    const [d0, d1] = [c.dbs[0]!, c.dbs[1]!]
+    const owner = d0.withSigner({ key: await keyFromSeed(1), sigKey: 'owner' })
+    const carol = await keyFromSeed(3)
+    await settle(d1, (s) => s.addKey('carol', { pubkey: pub(carol), permission: Permission.admin(0) }))
+    const oldTips = await d1.getTips()
+    await settle(d1.withSigner({ key: carol, sigKey: 'carol' }), (s) => s.revokeKey('bob'))
+    // The delegating database acknowledges the revocation by naming D1's later tips.
+    await settle(owner, async (s) => s.setDelegation('next', { root: d1.id, tips: await d1.getTips(), bounds: { max: Permission.write(3) } }))
+    const replica = newEngine()
+    await sync(d1, replica)
+    await sync(d0, replica)
+    const bobReplay = await c.byBob([{ key: 'next', tips: oldTips }, { key: 'bob', tips: null }], 'replayed')
+    const bobNow = await c.byBob(await c.path(), 'current')
+    const tip = (await d0.getTips())[0]!
+    const carolNow = await forge({ db: d0.id, parents: [tip], stores: { s: { parents: [], data: data({ v: 'carol' }) } }, sigKey: [{ key: 'next', tips: await d1.getTips() }, { key: 'carol', tips: null }], key: carol })
+    const carolOld = await forge({ db: d0.id, parents: [tip], stores: { s: { parents: [], data: data({ v: 'carol old' }) } }, sigKey: [{ key: 'next', tips: oldTips }, { key: 'carol', tips: null }], key: carol })
+    const r = await replica.receiveEntries([bobReplay, bobNow, carolNow, carolOld])
+    expect(r.failed).toEqual([bobReplay.id, bobNow.id, carolOld.id].sort())
+    expect(r.verified).toEqual([carolNow.id])
+    // Locally too.
+    await expectCode(write(d0.withSigner({ key: c.bob, sigKey: [{ key: 'next', tips: oldTips }, { key: 'bob', tips: null }] }), { v: 'local replay' }), 'UNAUTHORIZED')
+  })
 })
 
 describe('adversarial receive: structure', () => {

@@ -28,10 +28,14 @@ export interface ResolvedSigner {
 /** What resolution needs from the engine for delegation steps. */
 export interface DelegationContext {
   /**
-   * The settings of database `root` at `tips`.
-   * @throws UnauthorizedError when a tip is unknown, unverified or not in `root`.
+   * The settings of database `root` at `tips`. Every id of `floor` (the tips
+   * the delegation itself names) must be one of `tips` or an ancestor of
+   * one: a signer may not name older tips, so a key revoked there stops
+   * counting once the delegation names tips that know the revocation.
+   * @throws UnauthorizedError when a tip is unknown, unverified or not in
+   * `root`, or the floor is not in the history of `tips`.
    */
-  settingsAt(root: Id, tips: readonly Id[]): Promise<Doc>
+  settingsAt(root: Id, tips: readonly Id[], floor: readonly Id[]): Promise<Doc>
 }
 
 function lookup(settings: Doc, name: string): AuthEntry {
@@ -92,7 +96,7 @@ export async function resolveSigKey(settings: Doc, sig: SigInfo, ctx: Delegation
       throw new UnauthorizedError(`delegation step ${i} must name tips of the delegated database`)
     const entry = lookup(current, step.key)
     if (entry.kind !== 'delegation') throw new UnauthorizedError(`auth entry "${step.key}" is not a delegation`)
-    current = await ctx.settingsAt(entry.ref.delegate.root, step.tips)
+    current = await ctx.settingsAt(entry.ref.delegate.root, step.tips, entry.ref.delegate.tips)
     bounds = mergeBounds(bounds, entry.ref.bounds)
   }
   const last = key[key.length - 1]!

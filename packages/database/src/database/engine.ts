@@ -105,7 +105,7 @@ export async function settingsAtMain(engine: Engine, tree: Id, tips: readonly Id
  */
 export function delegationContext(engine: Engine): DelegationContext {
   return {
-    async settingsAt(root: Id, tips: readonly Id[]): Promise<Doc> {
+    async settingsAt(root: Id, tips: readonly Id[], floor: readonly Id[]): Promise<Doc> {
       for (const tip of tips) {
         let entry: Entry
         try {
@@ -117,7 +117,40 @@ export function delegationContext(engine: Engine): DelegationContext {
         if (entryTree(tip, entry) !== root)
           throw new UnauthorizedError(`delegation tip ${tip.slice(0, 80)} is not in database ${root.slice(0, 80)}`)
       }
+      if (!(await inHistory(engine.backend, root, floor, tips)))
+        throw new UnauthorizedError('delegation tips are older than the tips the delegation names')
       return settingsAtMain(engine, root, tips)
     },
   }
+}
+
+/**
+ * Whether every id of `ids` is one of `tips` (verified entries of `tree`) or
+ * an ancestor of one. Walks main parents down from `tips`, no lower than
+ * the lowest id sought.
+ */
+async function inHistory(backend: Backend, tree: Id, ids: readonly Id[], tips: readonly Id[]): Promise<boolean> {
+  const sought = new Set(ids.filter((id) => !tips.includes(id)))
+  if (sought.size === 0) return true
+  let floor = Infinity
+  for (const id of sought) {
+    try {
+      if ((await backend.getStatus(id)) !== 'verified') return false
+      floor = Math.min(floor, await backend.getHeight(tree, id))
+    } catch {
+      return false // unknown here, or not in `tree`: not an ancestor of verified tips of `tree`
+    }
+  }
+  const seen = new Set<Id>(tips)
+  const stack = [...tips]
+  while (stack.length > 0) {
+    const entry = await backend.get(stack.pop()!)
+    for (const p of entry.tree.parents) {
+      if (seen.has(p)) continue
+      seen.add(p)
+      if (sought.delete(p) && sought.size === 0) return true
+      if ((await backend.getHeight(tree, p)) > floor) stack.push(p)
+    }
+  }
+  return false
 }
