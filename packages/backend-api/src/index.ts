@@ -21,8 +21,8 @@ export {
   assertIdList,
   assertBytes,
   checkPut,
-  sealEntry,
 } from './validate.js'
+export { sealEntry, signAndSealEntry } from './seal.js'
 export { compareByHeightThenId, compareIds, type HeightAndId } from './order.js'
 export { AbstractBackend, cloneEntry } from './abstract-backend.js'
 export * from './graph/index.js'

@@ -6,7 +6,8 @@
  */
 import { isId } from '@engram/crypto'
 import { entryId } from './encode.js'
-import type { DelegationStep, Entry, Id, SigKey, SubTreeNode, VerificationStatus } from './entry.js'
+import { isSealedAs } from './sealed-ids.js'
+import type { Entry, Id, SubTreeNode, VerificationStatus } from './entry.js'
 import { InvalidEntryError } from './errors.js'
 
 /** The store name that marks a root entry. */
@@ -22,32 +23,74 @@ function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], wher
     if (!allowed.includes(k)) throw new InvalidEntryError(`${where}: unexpected field "${k}"`)
 }
 
-function idList(value: unknown, where: string): Id[] {
+/** Checks a parent list in place: well-formed ids, sorted, no duplicates (data-layer §1.1). */
+function checkIdList(value: unknown, where: string): Id[] {
   if (!Array.isArray(value)) throw new InvalidEntryError(`${where} must be an array of ids`)
-  const out: Id[] = []
+  let prev: string | undefined
   for (let i = 0; i < value.length; i++) {
     const id: unknown = value[i]
     if (!isId(id)) throw new InvalidEntryError(`${where}[${i}] is not a well-formed id`)
-    // Sorted and de-duplicated: the id depends on the exact list (data-layer §1.1).
-    if (i > 0 && !(out[i - 1]! < id)) throw new InvalidEntryError(`${where} must be sorted and free of duplicates`)
-    out.push(id)
+    // Sorted and de-duplicated: the id depends on the exact list.
+    if (prev !== undefined && !(prev < id)) throw new InvalidEntryError(`${where} must be sorted and free of duplicates`)
+    prev = id
   }
-  return out
+  return value as Id[]
 }
 
-function sigKey(value: unknown): SigKey {
-  if (typeof value === 'string') return value
+function checkSigKey(value: unknown): void {
+  if (typeof value === 'string') return
   if (!Array.isArray(value) || value.length === 0)
     throw new InvalidEntryError('sig.key must be a string or a non-empty array of delegation steps')
-  return value.map((step: unknown, i): DelegationStep => {
+  for (let i = 0; i < value.length; i++) {
+    const step: unknown = value[i]
     const where = `sig.key[${i}]`
     if (!isPlainObject(step)) throw new InvalidEntryError(`${where} must be an object`)
     onlyKeys(step, ['key', 'tips'], where)
     if (typeof step.key !== 'string') throw new InvalidEntryError(`${where}.key must be a string`)
     if (!('tips' in step)) throw new InvalidEntryError(`${where}.tips is missing`)
-    const tips = step.tips === null ? null : idList(step.tips, `${where}.tips`)
-    return { key: step.key, tips }
-  })
+    if (step.tips !== null) checkIdList(step.tips, `${where}.tips`)
+  }
+}
+
+/**
+ * The checks of {@link validateEntryShape}, on `entry` itself (no copy):
+ * afterwards `entry` has exactly the Entry structure, with `data` and
+ * `pubkey` possibly null.
+ * @throws InvalidEntryError (`INVALID_ENTRY`) naming the first problem.
+ */
+export function checkEntryShape(entry: unknown): asserts entry is Entry {
+  if (!isPlainObject(entry)) throw new InvalidEntryError('entry must be an object')
+  onlyKeys(entry, ['tree', 'subtrees', 'sig'], 'entry')
+  const { tree, subtrees, sig } = entry
+  if (!isPlainObject(tree)) throw new InvalidEntryError('entry.tree must be an object')
+  onlyKeys(tree, ['root', 'parents', 'metadata'], 'tree')
+  if (typeof tree.root !== 'string' || (tree.root !== '' && !isId(tree.root)))
+    throw new InvalidEntryError('tree.root must be "" or a well-formed id')
+  checkIdList(tree.parents, 'tree.parents')
+  if (tree.metadata !== null && typeof tree.metadata !== 'string')
+    throw new InvalidEntryError('tree.metadata must be a string or null')
+
+  if (!Array.isArray(subtrees)) throw new InvalidEntryError('entry.subtrees must be an array')
+  let prevName: string | undefined
+  for (let i = 0; i < subtrees.length; i++) {
+    const node: unknown = subtrees[i]
+    const where = `subtrees[${i}]`
+    if (!isPlainObject(node)) throw new InvalidEntryError(`${where} must be an object`)
+    onlyKeys(node, ['name', 'parents', 'data'], where)
+    if (typeof node.name !== 'string') throw new InvalidEntryError(`${where}.name must be a string`)
+    if (prevName !== undefined && !(prevName < node.name)) throw new InvalidEntryError('subtrees must be sorted by name and unique')
+    prevName = node.name
+    checkIdList(node.parents, `${where}.parents`)
+    if (node.data !== undefined && node.data !== null && typeof node.data !== 'string')
+      throw new InvalidEntryError(`${where}.data must be a string`)
+  }
+
+  if (!isPlainObject(sig)) throw new InvalidEntryError('entry.sig must be an object')
+  onlyKeys(sig, ['sig', 'key', 'pubkey'], 'sig')
+  if (sig.sig !== null && typeof sig.sig !== 'string') throw new InvalidEntryError('sig.sig must be a string or null')
+  checkSigKey(sig.key)
+  if (sig.pubkey !== undefined && sig.pubkey !== null && typeof sig.pubkey !== 'string')
+    throw new InvalidEntryError('sig.pubkey must be a string')
 }
 
 /**
@@ -59,44 +102,23 @@ function sigKey(value: unknown): SigKey {
  * @throws InvalidEntryError (`INVALID_ENTRY`) naming the first problem.
  */
 export function validateEntryShape(entry: unknown): Entry {
-  if (!isPlainObject(entry)) throw new InvalidEntryError('entry must be an object')
-  onlyKeys(entry, ['tree', 'subtrees', 'sig'], 'entry')
+  checkEntryShape(entry)
   const { tree, subtrees, sig } = entry
-  if (!isPlainObject(tree)) throw new InvalidEntryError('entry.tree must be an object')
-  onlyKeys(tree, ['root', 'parents', 'metadata'], 'tree')
-  if (typeof tree.root !== 'string' || (tree.root !== '' && !isId(tree.root)))
-    throw new InvalidEntryError('tree.root must be "" or a well-formed id')
-  const parents = idList(tree.parents, 'tree.parents')
-  if (tree.metadata !== null && typeof tree.metadata !== 'string')
-    throw new InvalidEntryError('tree.metadata must be a string or null')
-
-  if (!Array.isArray(subtrees)) throw new InvalidEntryError('entry.subtrees must be an array')
-  const nodes: SubTreeNode[] = []
-  for (let i = 0; i < subtrees.length; i++) {
-    const node: unknown = subtrees[i]
-    const where = `subtrees[${i}]`
-    if (!isPlainObject(node)) throw new InvalidEntryError(`${where} must be an object`)
-    onlyKeys(node, ['name', 'parents', 'data'], where)
-    if (typeof node.name !== 'string') throw new InvalidEntryError(`${where}.name must be a string`)
-    if (i > 0 && !(nodes[i - 1]!.name < node.name))
-      throw new InvalidEntryError('subtrees must be sorted by name and unique')
-    const out: SubTreeNode = { name: node.name, parents: idList(node.parents, `${where}.parents`) }
-    if (node.data !== undefined && node.data !== null) {
-      if (typeof node.data !== 'string') throw new InvalidEntryError(`${where}.data must be a string`)
-      out.data = node.data
-    }
-    nodes.push(out)
+  const key = sig.key
+  const sigInfo: Entry['sig'] = {
+    sig: sig.sig,
+    key: typeof key === 'string' ? key : key.map((step) => ({ key: step.key, tips: step.tips === null ? null : [...step.tips] })),
   }
-
-  if (!isPlainObject(sig)) throw new InvalidEntryError('entry.sig must be an object')
-  onlyKeys(sig, ['sig', 'key', 'pubkey'], 'sig')
-  if (sig.sig !== null && typeof sig.sig !== 'string') throw new InvalidEntryError('sig.sig must be a string or null')
-  const sigInfo: Entry['sig'] = { sig: sig.sig, key: sigKey(sig.key) }
-  if (sig.pubkey !== undefined && sig.pubkey !== null) {
-    if (typeof sig.pubkey !== 'string') throw new InvalidEntryError('sig.pubkey must be a string')
-    sigInfo.pubkey = sig.pubkey
+  if (sig.pubkey !== undefined && sig.pubkey !== null) sigInfo.pubkey = sig.pubkey
+  return {
+    tree: { root: tree.root, parents: [...tree.parents], metadata: tree.metadata },
+    subtrees: subtrees.map((node) => {
+      const out: SubTreeNode = { name: node.name, parents: [...node.parents] }
+      if (node.data !== undefined && node.data !== null) out.data = node.data
+      return out
+    }),
+    sig: sigInfo,
   }
-  return { tree: { root: tree.root, parents, metadata: tree.metadata }, subtrees: nodes, sig: sigInfo }
 }
 
 /** Whether `entry` is a database root: it has a `_root` subtree and no main parents (data-layer §1.4). */
@@ -179,33 +201,8 @@ export function checkPut(id: unknown, entry: unknown, status: unknown): Entry {
   assertStatus(status)
   if (typeof id !== 'string') throw new TypeError('id must be a string')
   // A sealed entry was validated and hashed when it was sealed and cannot have changed since.
-  if (typeof entry === 'object' && entry !== null && sealedIds.get(entry) === id) return entry as Entry
+  if (isSealedAs(entry, id)) return entry as Entry
   const checked = validateEntry(entry)
   if (entryId(checked) !== id) throw new InvalidEntryError(`entry does not hash to ${id.slice(0, 80)}`)
   return checked
-}
-
-/** Ids of sealed entries. Only {@link sealEntry} adds to it, after hashing the frozen entry itself. */
-const sealedIds = new WeakMap<object, Id>()
-
-/**
- * Validates `entry` ({@link validateEntry}), deep-freezes it and returns its
- * id. The engine seals each entry it has just built and signed, so that
- * `checkPut` in the backend recognises it and does not encode and hash it a
- * second time (the commit path's avoidable work). Frozen, the entry can no
- * longer be changed, so the recorded id stays true.
- * @throws InvalidEntryError (`INVALID_ENTRY`).
- */
-export function sealEntry(entry: Entry): Id {
-  validateEntry(entry)
-  deepFreeze(entry)
-  const id = entryId(entry)
-  sealedIds.set(entry, id)
-  return id
-}
-
-function deepFreeze(value: unknown): void {
-  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return
-  Object.freeze(value)
-  for (const v of Object.values(value)) deepFreeze(v)
 }

@@ -6,11 +6,13 @@
  * digest is async only, so browsers keep noble).
  */
 import { sha256 as nobleSha256Impl } from '@noble/hashes/sha2.js'
-import { abytes } from './_assert.js'
-import { bytesToHex } from './encoding.js'
+import { abytes, astring } from './_assert.js'
+import { bytesToHex, utf8Encode } from './encoding.js'
 import { InvalidIdError } from './errors.js'
 
 let sha256Impl: (bytes: Uint8Array) => Uint8Array = nobleSha256Impl
+/** A native SHA-256 straight to lowercase hex (bytes, or a string hashed as its UTF-8), when the platform has one. */
+let sha256HexImpl: ((data: Uint8Array | string) => string) | undefined
 
 /**
  * The pure-JS SHA-256 (`@noble/hashes`), whatever the platform default is;
@@ -18,9 +20,14 @@ let sha256Impl: (bytes: Uint8Array) => Uint8Array = nobleSha256Impl
  */
 export const nobleSha256 = (bytes: Uint8Array): Uint8Array => nobleSha256Impl(abytes(bytes, undefined, 'bytes'))
 
-/** @internal The Node entry point swaps in `node:crypto`. Not exported from the package. */
-export function setSha256(impl: (bytes: Uint8Array) => Uint8Array): void {
+/**
+ * @internal The Node entry point swaps in `node:crypto` (and its one-shot
+ * hex digest, which also hashes a string without a separate UTF-8 copy).
+ * Not exported from the package.
+ */
+export function setSha256(impl: (bytes: Uint8Array) => Uint8Array, hexImpl?: (data: Uint8Array | string) => string): void {
   sha256Impl = impl
+  sha256HexImpl = hexImpl
 }
 
 /**
@@ -35,7 +42,22 @@ export const sha256 = (bytes: Uint8Array): Uint8Array => sha256Impl(abytes(bytes
  * @throws TypeError when `bytes` is not a `Uint8Array`.
  * @example hashBytes(new Uint8Array()) // 'sha256:e3b0c442…b855'
  */
-export const hashBytes = (bytes: Uint8Array): string => 'sha256:' + bytesToHex(sha256(bytes))
+export function hashBytes(bytes: Uint8Array): string {
+  abytes(bytes, undefined, 'bytes')
+  return 'sha256:' + (sha256HexImpl === undefined ? bytesToHex(sha256Impl(bytes)) : sha256HexImpl(bytes))
+}
+
+/**
+ * The content id of the UTF-8 bytes of `text`: the same as
+ * `hashBytes(utf8Encode(text))`, without the intermediate bytes where the
+ * platform can hash a string directly.
+ * @throws TypeError when `text` is not a string.
+ * @example hashText('abc') === hashBytes(utf8Encode('abc')) // true
+ */
+export function hashText(text: string): string {
+  astring(text, 'text')
+  return 'sha256:' + (sha256HexImpl === undefined ? bytesToHex(sha256Impl(utf8Encode(text))) : sha256HexImpl(text))
+}
 
 const ID_RE = /^sha256:[0-9a-f]{64}$/
 

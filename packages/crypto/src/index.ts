@@ -27,7 +27,7 @@ export {
   wipe,
   equalBytes,
 } from './encoding.js'
-export { sha256, nobleSha256, hashBytes, parseId, isId } from './hash.js'
+export { sha256, nobleSha256, hashBytes, hashText, parseId, isId } from './hash.js'
 export {
   argon2id,
   DEFAULT_ARGON2,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { bytesToHex, hashBytes, isId, nobleSha256, parseId, sha256, utf8Encode } from '@engram/crypto'
+import { bytesToHex, hashBytes, hashText, isId, nobleSha256, parseId, sha256, utf8Encode } from '@engram/crypto'
+import * as portable from '../src/index.js'
 import { nodeSha256 } from '@engram/crypto/node'
 import { createHash } from 'node:crypto'
 
@@ -80,5 +81,21 @@ describe('content ids', () => {
       expect(() => sha256(bad as unknown as Uint8Array)).toThrow(TypeError)
       expect(() => hashBytes(bad as unknown as Uint8Array)).toThrow(TypeError)
     }
+  })
+})
+
+describe('hashText', () => {
+  const texts = ['', 'abc', 'é✓😀', 'a"b\\c\n', '\ud800 lone surrogate', 'x'.repeat(100_000)]
+  it('is hashBytes over the UTF-8 bytes, on the Node entry and the portable one', () => {
+    for (const text of texts) {
+      const expected = 'sha256:' + createHash('sha256').update(new TextEncoder().encode(text)).digest('hex')
+      expect(hashText(text)).toBe(expected)
+      expect(hashBytes(utf8Encode(text))).toBe(expected)
+      expect(portable.hashText(text)).toBe(expected)
+    }
+  })
+
+  it('rejects a non-string with TypeError', () => {
+    for (const bad of [undefined, null, 1, new Uint8Array(2)]) expect(() => hashText(bad as unknown as string)).toThrow(TypeError)
   })
 })

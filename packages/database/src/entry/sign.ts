@@ -7,25 +7,23 @@
 import {
   entryId,
   InvalidEntryError,
-  sealEntry,
+  signAndSealEntry,
   signingBytes,
   validateEntryRules,
   validateEntryShape,
   type Entry,
   type Id,
 } from '@engram/backend-api'
-import { base64ToBytes, bytesToBase64, ed25519 as defaultEd25519, type Ed25519, type SigningKey } from '@engram/crypto'
+import { base64ToBytes, ed25519 as defaultEd25519, type Ed25519, type SigningKey } from '@engram/crypto'
 
 /**
  * Signs `entry` in place (`sig.sig`) with `key`, seals it (validated, frozen,
  * hashed once: the backend will not hash it again) and returns its id. The
  * caller sets `sig.key`/`sig.pubkey` first and does not change it afterwards.
  */
-export async function signEntry(entry: Entry, key: SigningKey): Promise<Id> {
+export function signEntry(entry: Entry, key: SigningKey): Promise<Id> {
   entry.sig.sig = null
-  const signature = await key.sign(signingBytes(entry))
-  entry.sig.sig = bytesToBase64(signature)
-  return sealEntry(entry)
+  return signAndSealEntry(entry, (message) => key.sign(message))
 }
 
 /** The 64 signature bytes of a signed entry, or `undefined` when it has none or it is malformed. */
