@@ -300,6 +300,25 @@ describe('adversarial receive: who may write', () => {
     await expectCode(settle(asStranger, (s) => s.setName('mine')), 'UNAUTHORIZED')
   })
 
+  it('auth names that are empty or hold a dot are refused, received or at creation (INVALID_SETTINGS)', async () => {
+    const w = await world()
+    const key = { pubkey: pub(w.keys.stranger), permission: { kind: 'write', priority: 9 }, status: 'active' }
+    // One auth entry added, written whole: {"doc":{"auth":{"doc":{"<name>":{…,"replace":true}}}}}.
+    const mk = (name: string) =>
+      forge({ db: w.db.id, parents: [w.first], stores: { _settings: { parents: [w.keysAdded], data: `{"doc":{"auth":${Doc.fromJSON({ [name]: key } as never).encode()}}}` } }, sigKey: 'admin', key: w.keys.admin })
+    // The same shape with a proper name verifies.
+    const fine = await mk('fine')
+    expect((await w.replica.receiveEntries([fine])).verified).toEqual([fine.id])
+    const dotted = await mk('a.b')
+    const empty = await mk('')
+    const r = await w.replica.receiveEntries([dotted, empty])
+    expect(r.failed).toEqual([dotted.id, empty.id].sort())
+    await expectCode(
+      Database.create(w.engine, { auth: { 'a.b': { pubkey: pub(w.keys.admin), permission: { kind: 'admin', priority: 0 }, status: 'active' } } }, { key: w.keys.admin, sigKey: 'a.b' }),
+      'INVALID_SETTINGS',
+    )
+  })
+
   it('settings that drop auth altogether (a replacing top-level Doc) fail like deleting auth does', async () => {
     const w = await world()
     const before = await stateOf(w.replica, w.db.id)

@@ -95,6 +95,8 @@ function checkEntry(signer: Permission, name: string, old: JsonValue | undefined
       throw new UnauthorizedError(`auth entry "${name}" is stronger than the signer and cannot be changed by it`)
   }
   if (now !== undefined) {
+    // Names are path segments (`auth.<name>`): the same rule as SettingsStore's.
+    if (name === '' || name.includes('.')) throw new InvalidSettingsError(`auth name "${name}" must be non-empty and contain no "."`)
     const strength = entryStrength(parseAuthEntry(name, now))
     if (Permission.compare(strength, signer) > 0)
       throw new UnauthorizedError(`the signer cannot grant "${name}" a permission stronger than its own`)
