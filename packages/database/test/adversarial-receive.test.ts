@@ -21,6 +21,7 @@ import {
   type SigKey,
 } from '@engram/database'
 import { bytesToBase64, type SigningKey } from '@engram/crypto'
+import { sharedOf } from '../src/database/engine.js'
 import { expectCode, keyFromSeed, newEngine, pub, setup } from './helpers.js'
 
 interface Forged {
@@ -619,6 +620,28 @@ describe('adversarial receive: structure', () => {
     expect(await replica.backend.idsByStatus('unverified')).toHaveLength(all.length - 1)
     const r2 = await replica.receiveEntries(all.slice(0, 1))
     expect(r2.verified).toEqual(all.map((e) => e.id).sort())
+    expect(await replica.backend.idsByStatus('unverified')).toEqual([])
+  })
+
+  it('the index of waiting entries holds one link per missing parent and empties once they settle', async () => {
+    const ctx = await setup()
+    const first = await write(ctx.db, { a: 0 })
+    const all = await ctx.db.getAllEntries()
+    const key = ctx.key
+    // 500 entries of a database this replica has never seen, all on the same (missing) parent.
+    const orphans: Forged[] = []
+    for (let i = 0; i < 500; i++)
+      orphans.push(await forge({ db: ctx.db.id, parents: [first], stores: { s: { parents: [first], data: data({ i }) } }, sigKey: 'admin', key }))
+    const replica = newEngine()
+    const r1 = await replica.receiveEntries(orphans)
+    expect(r1.pending).toHaveLength(500)
+    // (the engine type from dist and from src differ for tsc only; at run time both are src)
+    const waiting = sharedOf(replica as never).waiting
+    expect([...waiting.keys()]).toEqual([first])
+    expect(waiting.get(first)?.size).toBe(500)
+    const r2 = await replica.receiveEntries(all)
+    expect(r2.verified).toHaveLength(502)
+    expect(waiting.size).toBe(0)
     expect(await replica.backend.idsByStatus('unverified')).toEqual([])
   })
 
