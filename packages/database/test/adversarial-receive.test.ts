@@ -672,6 +672,25 @@ describe('adversarial receive: structure', () => {
   })
 })
 
+describe('adversarial receive: the store registry', () => {
+  it('a received _index change may register new stores, not re-type, delete or shadow existing ones', async () => {
+    const w = await world()
+    const mk = (indexData: string, extra: Record<string, { parents: Id[]; data?: string }> = {}) =>
+      forge({ db: w.db.id, parents: [w.first], stores: { _index: { parents: [w.first], data: indexData }, ...extra }, sigKey: 'writer', key: w.keys.writer })
+    const retype = await mk(data({ s: { type: 'table:v1', config: '{}' } }), { s: { parents: [w.first] } })
+    const unregister = await mk(new Doc().delete('s').encode())
+    const system = await mk(data({ _settings: { type: 'docstore:v1', config: '{}' } }))
+    const garbage = await mk(data({ t: 42 }))
+    const fresh = await mk(data({ t: { type: 'table:v1', config: '{}' } }), { t: { parents: [] } })
+    const r = await w.replica.receiveEntries([retype, unregister, system, garbage, fresh])
+    expect(r.failed).toEqual([retype.id, unregister.id, system.id, garbage.id].sort())
+    expect(r.verified).toEqual([fresh.id])
+    const view = await Database.open(w.replica, w.db.id)
+    expect(await (await view.getStore('s', DocStore)).get('a')).toBe(1)
+    await expectCode(view.getStore('t', DocStore), 'TYPE_MISMATCH')
+  })
+})
+
 describe('adversarial receive: repetition, taint, mixed batches, bad data', () => {
   it('the same entry twice (in one batch, across batches, concurrently) is stored once and told once', async () => {
     const w = await world()

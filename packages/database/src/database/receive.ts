@@ -15,6 +15,7 @@ import { signingBytes } from '@engram/backend-api'
 import { EngramError, UnauthorizedError } from '../errors.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import { docCrdt } from '../store/doc-crdt.js'
+import { INDEX_STORE, isSystemStore, registeredType } from '../store/index-store.js'
 import { delegationContext, sharedOf, type Engine, type EngineShared } from './engine.js'
 
 /** An entry, or an entry with the id the sender claims for it. */
@@ -204,6 +205,7 @@ async function authorize(engine: Engine, id: Id, entry: Entry): Promise<Resolved
     const own = delta ?? new Doc()
     const signer = await resolveSigKey(own, entry.sig, delegationContext(engine))
     checkSettingsChange(signer.permission, undefined, own)
+    await checkIndexChange(engine, entry, undefined)
     return signer
   }
   const tree = entry.tree.root
@@ -217,9 +219,43 @@ async function authorize(engine: Engine, id: Id, entry: Entry): Promise<Resolved
     if (settingsNode !== undefined) checkSettingsChange(signer.permission, settings, settings.merge(delta ?? new Doc()), delta)
     else if (!Permission.canWrite(signer.permission))
       throw new UnauthorizedError(`entry ${id.slice(0, 80)}: a ${Permission.toString(signer.permission)} key cannot write`)
+    await checkIndexChange(engine, entry, entry.tree.parents)
     return signer
   } finally {
     acquired.release()
+  }
+}
+
+/** The type id under which `_index` states are kept (as transaction.ts does). */
+const INDEX_TYPE = 'index:v1'
+
+/**
+ * An `_index` change may only register names that are free, or re-register
+ * them with the type they already have, as commits do: re-typing or
+ * deleting a registration would make every reader's `getStore` of that name
+ * fail with `TYPE_MISMATCH`, with no way back through the API.
+ * (Data that does not decode is skipped by every reader alike.)
+ */
+async function checkIndexChange(engine: Engine, entry: Entry, parents: readonly Id[] | undefined): Promise<void> {
+  const node = entry.subtrees.find((s) => s.name === INDEX_STORE)
+  if (node?.data === undefined) return
+  let delta: Doc
+  try {
+    delta = Doc.decode(node.data)
+  } catch {
+    return
+  }
+  let index: Doc | undefined
+  if (parents !== undefined) {
+    const states = sharedOf(engine).states
+    const tips = await states.storeTipsAt(entry.tree.root, INDEX_STORE, parents)
+    index = (await states.acquire(entry.tree.root, INDEX_STORE, INDEX_TYPE, docCrdt, tips, 'peek')).state
+  }
+  for (const name of delta._children.keys()) {
+    const type = registeredType(delta, name)
+    if (isSystemStore(name) || type === undefined) throw new UnauthorizedError(`_index entry "${name}" is not a store registration`)
+    const was = index === undefined ? undefined : registeredType(index, name)
+    if (was !== undefined && was !== type) throw new UnauthorizedError(`store "${name}" is registered as ${was}, not ${type}`)
   }
 }
 
