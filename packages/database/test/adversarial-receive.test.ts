@@ -320,6 +320,34 @@ describe('adversarial receive: who may write', () => {
     )
   })
 
+  it('an auth entry whose fields have the wrong types fails the entry (it does not abort the batch)', async () => {
+    const w = await world()
+    const valid = { pubkey: pub(w.keys.admin), permission: { kind: 'admin', priority: 0 }, status: 'active' }
+    // Anyone may start a database: a root whose auth holds a key with a numeric pubkey.
+    const mkRoot = async (bad: unknown, n: number) => {
+      const e = EntryBuilder.root()
+        .setSubtreeData('_settings', data({ auth: { admin: valid, bad } }))
+        .setMetadata(JSON.stringify({ settings_tips: [], entropy: n }))
+        .setSig({ sig: null, key: 'admin' })
+        .build()
+      return { id: await signEntry(e, w.keys.admin), entry: e }
+    }
+    const roots = [await mkRoot({ pubkey: 5, permission: { kind: 'read' } }, 1), await mkRoot({ pubkey: null, permission: { kind: 'read' } }, 2)]
+    // A settings change in an existing database doing the same.
+    const change = await forge({
+      db: w.db.id,
+      parents: [w.first],
+      stores: { _settings: { parents: [w.keysAdded], data: wholeAuthEntriesDoc({ bad: { pubkey: 5, permission: { kind: 'read' } } }) } },
+      sigKey: 'admin',
+      key: w.keys.admin,
+    })
+    const good = await forge({ db: w.db.id, parents: [w.first], stores: { s: { parents: [w.first], data: data({ good: true }) } }, sigKey: 'writer', key: w.keys.writer })
+    const r = await w.replica.receiveEntries([...roots, change, good])
+    expect(r.failed).toEqual([...roots.map((x) => x.id), change.id].sort())
+    expect(r.verified).toEqual([good.id])
+    await expectCode(Database.create(w.engine, { auth: { admin: valid, bad: { pubkey: 5, permission: { kind: 'read' } } } }, { key: w.keys.admin, sigKey: 'admin' }), 'INVALID_SETTINGS')
+  })
+
   it('settings that drop auth altogether (a replacing top-level Doc) fail like deleting auth does', async () => {
     const w = await world()
     const before = await stateOf(w.replica, w.db.id)

@@ -90,7 +90,13 @@ export function parseAuthEntry(name: string, value: JsonValue | undefined): Auth
       )
         return { kind: 'delegation', ref: { delegate: { root: d.root, tips: [...(d.tips as string[])] }, bounds } }
     } else if ('pubkey' in value) {
-      return { kind: 'key', key: checkAuthKey(name, value) }
+      try {
+        return { kind: 'key', key: checkAuthKey(name, value) }
+      } catch (err) {
+        // Stored data, not a caller's argument: wrong types are malformed settings too.
+        if (err instanceof TypeError) throw new InvalidSettingsError(`auth entry "${name}" is malformed: ${err.message}`)
+        throw err
+      }
     }
   }
   throw new InvalidSettingsError(`auth entry "${name}" is malformed`)
