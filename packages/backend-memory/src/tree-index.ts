@@ -11,17 +11,32 @@
  */
 import { computeHeights, type Entry, type GraphSource, type Id } from '@engram/backend-api'
 
-function addTo(map: Map<Id, Set<Id>>, key: Id, value: Id): void {
-  const set = map.get(key)
-  if (set) set.add(value)
-  else map.set(key, new Set([value]))
+/**
+ * Links from a parent id to the ids naming it: one id as a plain string (a
+ * linear history, the common case, needs no Set per entry), a Set once
+ * there are more. Links are never removed (removal rebuilds the index).
+ */
+type Links = Map<Id, Id | Set<Id>>
+
+function addLink(links: Links, key: Id, value: Id): void {
+  const cur = links.get(key)
+  if (cur === undefined) links.set(key, value)
+  else if (typeof cur !== 'string') cur.add(value)
+  else if (cur !== value) links.set(key, new Set([cur, value]))
+}
+
+const NO_LINKS: readonly Id[] = []
+
+function linksOf(links: Links, key: Id): Iterable<Id> {
+  const cur = links.get(key)
+  return cur === undefined ? NO_LINKS : typeof cur === 'string' ? [cur] : cur
 }
 
 /** One store's DAG inside a database. */
 class StoreIndex {
   readonly members = new Set<Id>()
   /** Parent id → members naming it as a store parent (the parent may be absent). */
-  readonly children = new Map<Id, Set<Id>>()
+  readonly children: Links = new Map()
   readonly tips = new Set<Id>()
   /** Store links (between members) that do not go to a strictly lower tree height. */
   upLinks = 0
@@ -32,7 +47,7 @@ export class TreeIndex implements GraphSource {
   private readonly entries = new Map<Id, Entry>()
   private readonly heights = new Map<Id, number>()
   /** Parent id → verified entries naming it as a main parent (the parent may be absent). */
-  private readonly children = new Map<Id, Set<Id>>()
+  private readonly children: Links = new Map()
   private readonly tipSet = new Set<Id>()
   private readonly stores = new Map<string, StoreIndex>()
   /** Entries that arrived after some of their children: heights below them may be stale. */
@@ -90,7 +105,7 @@ export class TreeIndex implements GraphSource {
     this.entries.set(id, entry)
     let height = 0
     for (const p of entry.tree.parents) {
-      addTo(this.children, p, id)
+      addLink(this.children, p, id)
       if (this.entries.has(p)) {
         height = Math.max(height, this.heights.get(p)! + 1)
         this.tipSet.delete(p)
@@ -98,7 +113,7 @@ export class TreeIndex implements GraphSource {
     }
     // Parents' heights may themselves be stale; the refresh then covers this entry too.
     this.heights.set(id, height)
-    if (this.children.get(id)?.size) this.stale.add(id)
+    if (this.children.has(id)) this.stale.add(id)
     else this.tipSet.add(id)
 
     for (const node of entry.subtrees) {
@@ -106,10 +121,10 @@ export class TreeIndex implements GraphSource {
       if (!store) this.stores.set(node.name, (store = new StoreIndex()))
       store.members.add(id)
       for (const p of node.parents) {
-        addTo(store.children, p, id)
+        addLink(store.children, p, id)
         store.tips.delete(p)
       }
-      if (!store.children.get(id)?.size) store.tips.add(id)
+      if (!store.children.has(id)) store.tips.add(id)
       store.upLinks += this.upLinksAt(store, node.name, id)
     }
   }
@@ -120,7 +135,7 @@ export class TreeIndex implements GraphSource {
     let n = 0
     for (const node of this.entries.get(id)!.subtrees)
       if (node.name === name) for (const p of node.parents) if (store.members.has(p) && this.heights.get(p)! >= h) n++
-    for (const c of store.children.get(id) ?? []) if (h >= this.heights.get(c)!) n++
+    for (const c of linksOf(store.children, id)) if (h >= this.heights.get(c)!) n++
     return n
   }
 
@@ -146,7 +161,7 @@ export class TreeIndex implements GraphSource {
     const stack = [...this.stale]
     this.stale.clear()
     while (stack.length > 0) {
-      for (const child of this.children.get(stack.pop()!) ?? [])
+      for (const child of linksOf(this.children, stack.pop()!))
         if (!closure.has(child)) {
           closure.add(child)
           stack.push(child)
@@ -166,7 +181,7 @@ export class TreeIndex implements GraphSource {
       for (const p of this.entries.get(id)!.tree.parents)
         if (this.entries.has(p)) height = Math.max(height, this.heights.get(p)! + 1)
       if (height !== this.heights.get(id)) this.setHeight(id, height)
-      for (const child of this.children.get(id) ?? []) {
+      for (const child of linksOf(this.children, id)) {
         const left = waiting.get(child)! - 1
         waiting.set(child, left)
         if (left === 0) ready.push(child)

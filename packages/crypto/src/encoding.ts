@@ -10,6 +10,18 @@ const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 const B64_LOOKUP = new Int16Array(128).fill(-1)
 for (let i = 0; i < B64.length; i++) B64_LOOKUP[B64.charCodeAt(i)] = i
 
+const B64_CODES = Uint8Array.from(B64, (c) => c.charCodeAt(0))
+const PAD = 0x3d // '='
+
+/** One flat string from character codes (`+=` would leave a rope of small pieces that outlives the call). */
+function codesToString(codes: Uint8Array): string {
+  const CHUNK = 8192 // well under any engine's argument limit
+  if (codes.length <= CHUNK) return String.fromCharCode.apply(null, codes as unknown as number[])
+  const parts: string[] = []
+  for (let i = 0; i < codes.length; i += CHUNK) parts.push(String.fromCharCode.apply(null, codes.subarray(i, i + CHUNK) as unknown as number[]))
+  return parts.join('')
+}
+
 /**
  * Standard base64 with `=` padding.
  * @throws TypeError when `bytes` is not a `Uint8Array`.
@@ -17,21 +29,25 @@ for (let i = 0; i < B64.length; i++) B64_LOOKUP[B64.charCodeAt(i)] = i
  */
 export function bytesToBase64(bytes: Uint8Array): string {
   abytes(bytes, undefined, 'bytes')
-  let out = ''
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4)
+  let o = 0
   let i = 0
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + B64[n & 63]!
+    out[o++] = B64_CODES[n >> 18]!
+    out[o++] = B64_CODES[(n >> 12) & 63]!
+    out[o++] = B64_CODES[(n >> 6) & 63]!
+    out[o++] = B64_CODES[n & 63]!
   }
   const rest = bytes.length - i
-  if (rest === 1) {
-    const n = bytes[i]! << 16
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + '=='
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8)
-    out += B64[n >> 18]! + B64[(n >> 12) & 63]! + B64[(n >> 6) & 63]! + '='
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0)
+    out[o++] = B64_CODES[n >> 18]!
+    out[o++] = B64_CODES[(n >> 12) & 63]!
+    out[o++] = rest === 2 ? B64_CODES[(n >> 6) & 63]! : PAD
+    out[o++] = PAD
   }
-  return out
+  return codesToString(out)
 }
 
 /**
