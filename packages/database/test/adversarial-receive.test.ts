@@ -673,6 +673,19 @@ describe('adversarial receive: structure', () => {
     expect(await replica.backend.idsByStatus('unverified')).toEqual([])
   })
 
+  it('an entry that fails through one parent leaves no waiting link under another that never comes', async () => {
+    const w = await world()
+    const bad = await forge({ db: w.db.id, parents: [w.first], sigKey: 'ghost', key: w.keys.writer })
+    const never = 'sha256:' + 'f'.repeat(64)
+    const child = await forge({ db: w.db.id, parents: [bad.id, never].sort(), sigKey: 'writer', key: w.keys.writer })
+    expect((await w.replica.receiveEntries([child])).pending).toEqual([child.id])
+    const waiting = sharedOf(w.replica as never).waiting
+    expect(waiting.get(never)?.has(child.id)).toBe(true)
+    const r = await w.replica.receiveEntries([bad])
+    expect(r.failed).toEqual([bad.id, child.id].sort())
+    expect(waiting.size).toBe(0)
+  })
+
   it('an entry with thousands of parents that do not exist waits; one with a failed parent among them fails', async () => {
     const w = await world()
     const fake = Array.from({ length: 3000 }, (_, i) => 'sha256:' + i.toString(16).padStart(64, '0')).sort()

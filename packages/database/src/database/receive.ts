@@ -78,6 +78,7 @@ export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInp
         await backend.setStatus(id, 'failed')
         failed.add(id)
         settled.push(id)
+        unlink(shared, id, entry)
       } else if (state.kind === 'waiting') {
         for (const p of state.on) {
           let set = shared.waiting.get(p)
@@ -118,6 +119,7 @@ export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInp
         failed.add(c.id)
       }
       settled.push(c.id)
+      unlink(shared, c.id, c.entry)
     }
     // 3. Whatever waited on a settled entry gets another look.
     const next: Id[] = []
@@ -134,6 +136,16 @@ export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInp
   for (const id of batch.keys())
     if (!verified.has(id) && !failed.has(id) && (await backend.getStatus(id)) === 'unverified') pending.push(id)
   return { verified: [...verified].sort(), pending: pending.sort(), failed: [...failed].sort() }
+}
+
+/** Drops a settled entry from the waiting lists of what else it waited on (a parent that may never come). */
+function unlink(shared: EngineShared, id: Id, entry: Entry): void {
+  const on: Id[] = [...entry.tree.parents]
+  if (typeof entry.sig.key !== 'string') for (const step of entry.sig.key) on.push(...(step.tips ?? []))
+  for (const p of on) {
+    const set = shared.waiting.get(p)
+    if (set?.delete(id) === true && set.size === 0) shared.waiting.delete(p)
+  }
 }
 
 type ParentState = { kind: 'ready' } | { kind: 'failed' } | { kind: 'waiting'; on: Id[] }
