@@ -191,6 +191,19 @@ describe('adversarial local commits', () => {
     expect(await t.db.getTips()).toEqual([first])
   })
 
+  it('a transaction at redundant tips (a tip and its ancestor) commits, and replicas accept the entry', async () => {
+    const t = await team()
+    const a = await write(t.db, { a: 1 })
+    const b = await write(t.db, { b: 1 })
+    await settle(t.db, (s) => s.setName('renamed'))
+    const id = await write(t.db, { c: 1 }, [a, b].sort())
+    const replica = newEngine()
+    const r = await replica.receiveEntries(await t.db.getAllEntries())
+    expect(r.failed).toEqual([])
+    expect(r.verified).toContain(id)
+    expect(await snapshot(await Database.open(replica, t.db.id))).toEqual(await snapshot(t.db))
+  })
+
   it('a cached signer is not trusted for another key under the same name', async () => {
     const t = await team()
     await write(t.as(t.keys.writer, 'writer'), { a: 1 })
