@@ -117,11 +117,29 @@ export function delegationContext(engine: Engine): DelegationContext {
         if (entryTree(tip, entry) !== root)
           throw new UnauthorizedError(`delegation tip ${tip.slice(0, 80)} is not in database ${root.slice(0, 80)}`)
       }
-      if (!(await inHistory(engine.backend, root, floor, tips)))
+      if (!(await inHistoryMemo(engine.backend, root, floor, tips)))
         throw new UnauthorizedError('delegation tips are older than the tips the delegation names')
       return settingsAtMain(engine, root, tips)
     },
   }
+}
+
+/** Answers of {@link inHistory} per backend (they never change: ids are content hashes, verified stays verified). */
+const historyMemo = new WeakMap<Backend, Map<string, boolean>>()
+const HISTORY_MEMO_SIZE = 1024
+
+async function inHistoryMemo(backend: Backend, tree: Id, ids: readonly Id[], tips: readonly Id[]): Promise<boolean> {
+  if (ids.every((id) => tips.includes(id))) return true
+  let memo = historyMemo.get(backend)
+  if (memo === undefined) historyMemo.set(backend, (memo = new Map()))
+  const key = `${[...ids].sort().join(',')}|${[...tips].sort().join(',')}`
+  let answer = memo.get(key)
+  if (answer === undefined) {
+    answer = await inHistory(backend, tree, ids, tips)
+    if (memo.size >= HISTORY_MEMO_SIZE) memo.clear()
+    memo.set(key, answer)
+  }
+  return answer
 }
 
 /**
