@@ -74,10 +74,13 @@ export class Engine {
    * (an `{ id, entry }` whose id differs is refused), shape and data-layer
    * §1.6 rules are checked, then entries are stored `unverified` and
    * validated parents-first against the settings their parents saw
-   * (signature, key status, permission, priority). Valid ones become
-   * `verified` and fire the 'remote' hooks once each; invalid ones and their
-   * descendants become `failed`; entries whose parents are missing stay
-   * `unverified` (pending) until the parents arrive.
+   * (signature, key status, permission, priority; store parents must be the
+   * store tips of the entry's history, a root's stores start empty, a
+   * `settings_tips` claim must be true, `_index` changes only register free
+   * names). Valid ones become `verified` and fire the 'remote' hooks once
+   * each; invalid ones and their descendants become `failed`; entries whose
+   * parents (or the delegated tips their signer names) are missing stay
+   * `unverified` (pending) until those arrive.
    * @throws InvalidEntryError (`INVALID_ENTRY`) when any entry is malformed or
    * does not hash to its claimed id; nothing from the batch is stored then.
    */
