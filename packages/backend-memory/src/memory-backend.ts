@@ -65,14 +65,15 @@ export class MemoryBackend extends AbstractBackend {
   /** Files an entry; `index: false` leaves a verified entry for a bulk {@link TreeIndex.build}. */
   private store(id: Id, entry: Entry, status: VerificationStatus, index = true): StoredEntry {
     const tree = entryTree(id, entry)
-    this.records.set(id, { entry, status, tree })
+    const record: StoredEntry = { entry, status, tree }
+    this.records.set(id, record)
     let ids = this.idsByTree.get(tree)
     if (!ids) this.idsByTree.set(tree, (ids = new Set()))
     ids.add(id)
     this.statusSets[status].add(id)
     if (isRootEntry(entry)) this.roots.add(id)
     if (status === 'verified' && index) this.indexFor(tree).add(id, entry)
-    return this.records.get(id)!
+    return record
   }
 
   private indexFor(tree: Id): TreeIndex {

@@ -61,6 +61,12 @@ interface ConvertContext {
  * @throws InvalidValueError (INVALID_VALUE)
  */
 export function fromUser(value: unknown, levels: number): Node {
+  // Scalars (most values written) need no walk state.
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new InvalidValueError(`number ${String(value)} is not finite`)
+    return value === 0 ? 0 : value // -0 has no JSON form: store 0
+  }
   return convert(value, levels, { count: 0, ancestors: new Set() }, true)
 }
 

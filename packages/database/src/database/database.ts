@@ -162,8 +162,11 @@ export class Database {
   }
 
   /** A transaction at the current tips. */
-  async newTransaction(): Promise<Transaction> {
-    return new Transaction(this.#owner, await this.getTips())
+  newTransaction(): Promise<Transaction> {
+    // The tips are in memory on the usual path: no await then.
+    const tips = sharedOf(this.engine).states.tipsNow(this.id)
+    if (tips !== undefined) return Promise.resolve(new Transaction(this.#owner, tips))
+    return this.getTips().then((loaded) => new Transaction(this.#owner, loaded))
   }
 
   /**

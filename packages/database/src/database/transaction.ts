@@ -15,7 +15,7 @@ import {
 import type { Doc } from '../crdt/index.js'
 import { signEntry } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
-import type { Acquired } from '../state/index.js'
+import { sameTips, type Acquired } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { INDEX_STORE, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
@@ -105,7 +105,10 @@ export class Transaction {
       if (existing.typeId !== S.typeId) throw new TypeMismatchError(name, S.typeId, existing.typeId)
       return existing.handle as S
     }
-    const registered = await registeredTypeAt(this.#owner.engine, this.#owner.id, this.#parents, name)
+    // Known without I/O on the usual path (current tips): no await then.
+    const known = registeredTypeNow(this.#owner.engine, this.#owner.id, this.#parents, name)
+    const registered =
+      known === undefined ? await registeredTypeAt(this.#owner.engine, this.#owner.id, this.#parents, name) : known === '' ? undefined : known
     if (registered !== undefined && registered !== S.typeId) throw new TypeMismatchError(name, S.typeId, registered)
     const again = this.#slots.get(name)
     if (again !== undefined) {
@@ -212,22 +215,22 @@ export class Transaction {
       for (const name of this.#index.keys()) if (!nodes.has(name)) nodes.set(name, undefined)
     }
     // Built directly (not with EntryBuilder): parents and store tips are
-    // already sorted and unique, and names are sorted here.
-    const subtrees: SubTreeNode[] = []
-    for (const name of nodes.size > 1 ? [...nodes.keys()].sort() : nodes.keys()) {
-      const node: SubTreeNode = {
-        name,
-        parents: states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents)),
-      }
+    // already sorted and unique, and names are sorted here. Each node is
+    // made in one literal and the array at its final size: entries are kept
+    // for good, so their layout is what every commit leaves on the heap.
+    const names = nodes.size > 1 ? [...nodes.keys()].sort() : [...nodes.keys()]
+    const subtrees: SubTreeNode[] = new Array<SubTreeNode>(names.length)
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!
+      const nodeParents = states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents))
       const data = nodes.get(name)
-      if (data !== undefined) node.data = data
-      subtrees.push(node)
+      subtrees[i] = data === undefined ? { name, parents: nodeParents } : { name, parents: nodeParents, data }
     }
 
     // Validate against the settings at the parents (DECISIONS 6): key lookup
     // and permission, no signature check (we are about to make it).
     const settingsTips = states.storeTipsNow(tree, SETTINGS_STORE, parents) ?? (await states.storeTipsAt(tree, SETTINGS_STORE, parents))
-    const metadata = `{"settings_tips":${JSON.stringify(settingsTips)}}`
+    const metadata = settingsTipsMetadata(settingsTips)
     const sig = sigInfo(signer, publicKey)
     const settingsDelta = deltas.get(SETTINGS_STORE)?.state as Doc | undefined
     const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
@@ -251,7 +254,8 @@ export class Transaction {
     if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
       throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
 
-    const entry: Entry = { tree: { root: tree, parents: [...parents], metadata }, subtrees, sig }
+    // `parents` is this transaction's own sorted copy, never handed out: the entry may keep (and freeze) it.
+    const entry: Entry = { tree: { root: tree, parents, metadata }, subtrees, sig }
     const id = await signEntry(entry, signer.key)
     if (await engine.backend.has(id)) {
       // The same change at the same tips by the same key: already stored.
@@ -274,6 +278,29 @@ export class Transaction {
     if (engine.hooks.has('local', tree)) await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
     return id
   }
+}
+
+/** The last metadata text written, for the settings tips it names (commits in a row mostly share it). */
+let lastMetadata: { tips: readonly Id[]; text: string } | undefined
+
+/** `{"settings_tips":[…]}`, one string object for as long as the settings tips stay the same. */
+function settingsTipsMetadata(settingsTips: readonly Id[]): string {
+  const last = lastMetadata
+  if (last !== undefined && sameTips(last.tips, settingsTips)) return last.text
+  const text = `{"settings_tips":${JSON.stringify(settingsTips)}}`
+  lastMetadata = { tips: [...settingsTips], text }
+  return text
+}
+
+/**
+ * @internal What {@link registeredTypeAt} gives, when it is known without
+ * I/O (current tips, memo filled): the type id, `''` for none, else `undefined`.
+ */
+function registeredTypeNow(engine: Engine, tree: Id, parents: readonly Id[], name: string): string | undefined {
+  const states = sharedOf(engine).states
+  const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents)
+  if (indexTips === undefined) return undefined
+  return states.registered.get(tree, indexTips, name)
 }
 
 /** @internal The type id `_index` registers for `name` at main tips `parents` (memoised per index tips). */

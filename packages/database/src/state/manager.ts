@@ -115,6 +115,11 @@ export class StateManager {
     }
   }
 
+  /** Current tips of a database (sorted) when its head is loaded (no I/O), else `undefined`. Do not mutate. */
+  tipsNow(tree: Id): readonly Id[] | undefined {
+    return this.#heads.get(tree)?.tips
+  }
+
   /** Current tips of a database (sorted). */
   async tips(tree: Id): Promise<Id[]> {
     return [...(await this.#head(tree)).tips]
