@@ -63,7 +63,8 @@ async function put(db: Database, store: string, k: string, v: JsonValue): Promis
 
 describe('Database', () => {
   it('creation without auth, or with an empty auth, makes the creating key Admin(0)', async () => {
-    for (const settings of [{ name: 'no auth' }, { name: 'empty auth', auth: {} }]) {
+    const cases: { [k: string]: JsonValue }[] = [{ name: 'no auth' }, { name: 'empty auth', auth: {} }]
+    for (const settings of cases) {
       const { db, admin } = await fresh(settings)
       await expect((await db.getSettings()).getKey('admin')).resolves.toEqual({
         pubkey: formatPublicKey(admin.publicKey),
