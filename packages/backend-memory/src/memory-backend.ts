@@ -44,8 +44,8 @@ const EMPTY_INDEX = new TreeIndex()
 export class MemoryBackend extends AbstractBackend {
   private readonly records = new Map<Id, StoredEntry>()
   private readonly idsByTree = new Map<Id, Set<Id>>()
-  private readonly statusSets: Record<VerificationStatus, Set<Id>> = {
-    verified: new Set(),
+  /** Ids by status, except `verified` (most entries: listed by a scan of `records`, which is rare). */
+  private readonly statusSets: Record<Exclude<VerificationStatus, 'verified'>, Set<Id>> = {
     unverified: new Set(),
     failed: new Set(),
   }
@@ -70,7 +70,7 @@ export class MemoryBackend extends AbstractBackend {
     let ids = this.idsByTree.get(tree)
     if (!ids) this.idsByTree.set(tree, (ids = new Set()))
     ids.add(id)
-    this.statusSets[status].add(id)
+    if (status !== 'verified') this.statusSets[status].add(id)
     if (isRootEntry(entry)) this.roots.add(id)
     if (status === 'verified' && index) this.indexFor(tree).add(id, entry)
     return record
@@ -107,8 +107,8 @@ export class MemoryBackend extends AbstractBackend {
     const record = this.record(id)
     const old = record.status
     if (old === status) return
-    this.statusSets[old].delete(id)
-    this.statusSets[status].add(id)
+    if (old !== 'verified') this.statusSets[old].delete(id)
+    if (status !== 'verified') this.statusSets[status].add(id)
     record.status = status
     if (status === 'verified') this.indexFor(record.tree).add(id, record.entry)
     else if (old === 'verified') {
@@ -120,7 +120,11 @@ export class MemoryBackend extends AbstractBackend {
   }
 
   async idsByStatus(status: VerificationStatus): Promise<Id[]> {
-    return [...this.statusSets[assertStatus(status)]].sort(compareIds)
+    const wanted = assertStatus(status)
+    if (wanted !== 'verified') return [...this.statusSets[wanted]].sort(compareIds)
+    const ids: Id[] = []
+    for (const [id, record] of this.records) if (record.status === 'verified') ids.push(id)
+    return ids.sort(compareIds)
   }
 
   async treeEntryIds(tree: Id): Promise<Id[]> {

@@ -12,31 +12,45 @@
 import { computeHeights, type Entry, type GraphSource, type Id } from '@engram/backend-api'
 
 /**
- * Links from a parent id to the ids naming it: one id as a plain string (a
+ * Links from a parent to the ids naming it: one id as a plain string (a
  * linear history, the common case, needs no Set per entry), a Set once
  * there are more. Links are never removed (removal rebuilds the index).
  */
-type Links = Map<Id, Id | Set<Id>>
+type Links = Id | Set<Id> | undefined
 
-function addLink(links: Links, key: Id, value: Id): void {
-  const cur = links.get(key)
-  if (cur === undefined) links.set(key, value)
-  else if (typeof cur !== 'string') cur.add(value)
-  else if (cur !== value) links.set(key, new Set([cur, value]))
+function withLink(links: Links, id: Id): Links {
+  if (links === undefined) return id
+  if (typeof links !== 'string') return links.add(id)
+  return links === id ? links : new Set([links, id])
 }
 
 const NO_LINKS: readonly Id[] = []
 
-function linksOf(links: Links, key: Id): Iterable<Id> {
-  const cur = links.get(key)
-  return cur === undefined ? NO_LINKS : typeof cur === 'string' ? [cur] : cur
+function linksOf(links: Links): Iterable<Id> {
+  return links === undefined ? NO_LINKS : typeof links === 'string' ? [links] : links
+}
+
+/**
+ * What the index knows of one id, in one record (one hash-table insert per
+ * entry instead of one per map): the entry once it is added, its tree
+ * height, and the entries naming it as a main parent (which may arrive
+ * before it: then `entry` is still undefined).
+ */
+interface IdNode {
+  entry: Entry | undefined
+  height: number
+  children: Links
+}
+
+/** One id inside one store's DAG: whether it is a member, and the members naming it as a store parent. */
+interface StoreNode {
+  member: boolean
+  children: Links
 }
 
 /** One store's DAG inside a database. */
 class StoreIndex {
-  readonly members = new Set<Id>()
-  /** Parent id → members naming it as a store parent (the parent may be absent). */
-  readonly children: Links = new Map()
+  readonly nodes = new Map<Id, StoreNode>()
   readonly tips = new Set<Id>()
   /** Store links (between members) that do not go to a strictly lower tree height. */
   upLinks = 0
@@ -44,10 +58,8 @@ class StoreIndex {
 
 /** Live {@link GraphSource} over one database's verified entries. */
 export class TreeIndex implements GraphSource {
-  private readonly entries = new Map<Id, Entry>()
-  private readonly heights = new Map<Id, number>()
-  /** Parent id → verified entries naming it as a main parent (the parent may be absent). */
-  private readonly children: Links = new Map()
+  private readonly nodes = new Map<Id, IdNode>()
+  private count = 0
   private readonly tipSet = new Set<Id>()
   private readonly stores = new Map<string, StoreIndex>()
   /** Entries that arrived after some of their children: heights below them may be stale. */
@@ -63,25 +75,25 @@ export class TreeIndex implements GraphSource {
   }
 
   get size(): number {
-    return this.entries.size
+    return this.count
   }
 
   entry(id: Id): Entry | undefined {
-    return this.entries.get(id)
+    return this.nodes.get(id)?.entry
   }
 
   height(id: Id): number {
     if (this.stale.size > 0) this.refreshHeights()
-    return this.heights.get(id) ?? 0
+    return this.nodes.get(id)?.height ?? 0
   }
 
-  ids(): Iterable<Id> {
-    return this.entries.keys()
+  *ids(): Iterable<Id> {
+    for (const [id, node] of this.nodes) if (node.entry !== undefined) yield id
   }
 
   /** Every (id, entry) pair, for rebuilding without one of them. */
-  all(): IterableIterator<[Id, Entry]> {
-    return this.entries.entries()
+  *all(): IterableIterator<[Id, Entry]> {
+    for (const [id, node] of this.nodes) if (node.entry !== undefined) yield [id, node.entry]
   }
 
   storeLinksDescend(store: string): boolean {
@@ -102,54 +114,67 @@ export class TreeIndex implements GraphSource {
 
   /** Adds a verified entry of this database. The caller adds each id once. */
   add(id: Id, entry: Entry): void {
-    this.entries.set(id, entry)
+    let node = this.nodes.get(id)
+    if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined }))
+    else node.entry = entry
+    this.count++
     let height = 0
     for (const p of entry.tree.parents) {
-      addLink(this.children, p, id)
-      if (this.entries.has(p)) {
-        height = Math.max(height, this.heights.get(p)! + 1)
+      const parent = this.nodes.get(p)
+      if (parent === undefined) {
+        this.nodes.set(p, { entry: undefined, height: 0, children: id })
+        continue
+      }
+      parent.children = withLink(parent.children, id)
+      if (parent.entry !== undefined) {
+        height = Math.max(height, parent.height + 1)
         this.tipSet.delete(p)
       }
     }
     // Parents' heights may themselves be stale; the refresh then covers this entry too.
-    this.heights.set(id, height)
-    if (this.children.has(id)) this.stale.add(id)
+    node.height = height
+    if (node.children !== undefined) this.stale.add(id)
     else this.tipSet.add(id)
 
-    for (const node of entry.subtrees) {
-      let store = this.stores.get(node.name)
-      if (!store) this.stores.set(node.name, (store = new StoreIndex()))
-      store.members.add(id)
-      for (const p of node.parents) {
-        addLink(store.children, p, id)
+    for (const sub of entry.subtrees) {
+      let store = this.stores.get(sub.name)
+      if (!store) this.stores.set(sub.name, (store = new StoreIndex()))
+      let member = store.nodes.get(id)
+      if (member === undefined) store.nodes.set(id, (member = { member: true, children: undefined }))
+      else member.member = true
+      for (const p of sub.parents) {
+        const parent = store.nodes.get(p)
+        if (parent === undefined) store.nodes.set(p, { member: false, children: id })
+        else parent.children = withLink(parent.children, id)
         store.tips.delete(p)
       }
-      if (!store.children.has(id)) store.tips.add(id)
-      store.upLinks += this.upLinksAt(store, node.name, id)
+      if (member.children === undefined) store.tips.add(id)
+      store.upLinks += this.upLinksAt(store, sub.parents, member, height)
     }
   }
 
-  /** How many links of `store` touching member `id` (to its parents, from its children) do not descend. */
-  private upLinksAt(store: StoreIndex, name: string, id: Id): number {
-    const h = this.heights.get(id)!
+  /** How many links of a store touching a member (to its store `parents`, from its children) do not descend from height `h`. */
+  private upLinksAt(store: StoreIndex, parents: readonly Id[], member: StoreNode, h: number): number {
     let n = 0
-    for (const node of this.entries.get(id)!.subtrees)
-      if (node.name === name) for (const p of node.parents) if (store.members.has(p) && this.heights.get(p)! >= h) n++
-    for (const c of linksOf(store.children, id)) if (h >= this.heights.get(c)!) n++
+    for (const p of parents) if (store.nodes.get(p)?.member === true && this.nodes.get(p)!.height >= h) n++
+    for (const c of linksOf(member.children)) if (h >= this.nodes.get(c)!.height) n++
     return n
   }
 
   /** Sets a height, keeping every store's count of non-descending links right. */
   private setHeight(id: Id, height: number): void {
-    const entry = this.entries.get(id)!
-    for (const node of entry.subtrees) {
-      const store = this.stores.get(node.name)
-      if (store?.members.has(id)) store.upLinks -= this.upLinksAt(store, node.name, id)
+    const node = this.nodes.get(id)!
+    const subtrees = node.entry!.subtrees
+    for (const sub of subtrees) {
+      const store = this.stores.get(sub.name)
+      const member = store?.nodes.get(id)
+      if (member?.member === true) store!.upLinks -= this.upLinksAt(store!, sub.parents, member, node.height)
     }
-    this.heights.set(id, height)
-    for (const node of entry.subtrees) {
-      const store = this.stores.get(node.name)
-      if (store?.members.has(id)) store.upLinks += this.upLinksAt(store, node.name, id)
+    node.height = height
+    for (const sub of subtrees) {
+      const store = this.stores.get(sub.name)
+      const member = store?.nodes.get(id)
+      if (member?.member === true) store!.upLinks += this.upLinksAt(store!, sub.parents, member, height)
     }
   }
 
@@ -161,7 +186,7 @@ export class TreeIndex implements GraphSource {
     const stack = [...this.stale]
     this.stale.clear()
     while (stack.length > 0) {
-      for (const child of linksOf(this.children, stack.pop()!))
+      for (const child of linksOf(this.nodes.get(stack.pop()!)?.children))
         if (!closure.has(child)) {
           closure.add(child)
           stack.push(child)
@@ -171,22 +196,24 @@ export class TreeIndex implements GraphSource {
     const ready: Id[] = []
     for (const id of closure) {
       let n = 0
-      for (const p of this.entries.get(id)!.tree.parents) if (closure.has(p)) n++
+      for (const p of this.nodes.get(id)!.entry!.tree.parents) if (closure.has(p)) n++
       waiting.set(id, n)
       if (n === 0) ready.push(id)
     }
     for (let i = 0; i < ready.length; i++) {
       const id = ready[i]!
+      const node = this.nodes.get(id)!
       let height = 0
-      for (const p of this.entries.get(id)!.tree.parents)
-        if (this.entries.has(p)) height = Math.max(height, this.heights.get(p)! + 1)
-      if (height !== this.heights.get(id)) this.setHeight(id, height)
-      for (const child of linksOf(this.children, id)) {
+      for (const p of node.entry!.tree.parents) {
+        const parent = this.nodes.get(p)
+        if (parent?.entry !== undefined) height = Math.max(height, parent.height + 1)
+      }
+      if (height !== node.height) this.setHeight(id, height)
+      for (const child of linksOf(node.children)) {
         const left = waiting.get(child)! - 1
         waiting.set(child, left)
         if (left === 0) ready.push(child)
       }
     }
   }
-
 }
