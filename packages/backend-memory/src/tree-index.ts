@@ -118,6 +118,10 @@ export class TreeIndex implements GraphSource {
     if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined }))
     else node.entry = entry
     this.count++
+    // A new tip is added before its parents leave the tip set: a set that
+    // never drops to empty is not reallocated (shrunk, then grown) per entry.
+    if (node.children !== undefined) this.stale.add(id)
+    else this.tipSet.add(id)
     let height = 0
     for (const p of entry.tree.parents) {
       const parent = this.nodes.get(p)
@@ -133,8 +137,6 @@ export class TreeIndex implements GraphSource {
     }
     // Parents' heights may themselves be stale; the refresh then covers this entry too.
     node.height = height
-    if (node.children !== undefined) this.stale.add(id)
-    else this.tipSet.add(id)
 
     for (const sub of entry.subtrees) {
       let store = this.stores.get(sub.name)
@@ -142,13 +144,13 @@ export class TreeIndex implements GraphSource {
       let member = store.nodes.get(id)
       if (member === undefined) store.nodes.set(id, (member = { member: true, children: undefined }))
       else member.member = true
+      if (member.children === undefined) store.tips.add(id)
       for (const p of sub.parents) {
         const parent = store.nodes.get(p)
         if (parent === undefined) store.nodes.set(p, { member: false, children: id })
         else parent.children = withLink(parent.children, id)
         store.tips.delete(p)
       }
-      if (member.children === undefined) store.tips.add(id)
       store.upLinks += this.upLinksAt(store, sub.parents, member, height)
     }
   }

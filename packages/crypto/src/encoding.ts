@@ -29,6 +29,18 @@ function codesToString(codes: Uint8Array): string {
  */
 export function bytesToBase64(bytes: Uint8Array): string {
   abytes(bytes, undefined, 'bytes')
+  return nativeBase64 === undefined ? portableBase64(bytes) : nativeBase64(bytes)
+}
+
+let nativeBase64: ((bytes: Uint8Array) => string) | undefined
+
+/** @internal The Node entry point swaps in `Buffer`'s base64 (same output). Not exported from the package. */
+export function setBase64Encoder(impl: (bytes: Uint8Array) => string): void {
+  nativeBase64 = impl
+}
+
+/** @internal The portable encoder (what browsers run); exported for tests, not from the package. */
+export function portableBase64(bytes: Uint8Array): string {
   const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4)
   let o = 0
   let i = 0

@@ -1,7 +1,9 @@
 /**
  * @module
- * SHA-256 through `node:crypto` (about 10× `@noble/hashes` on large inputs).
+ * SHA-256 through `node:crypto` (about 10× `@noble/hashes` on large inputs),
+ * and base64 through `Buffer`, for the Node entry point.
  */
+import { Buffer } from 'node:buffer'
 import * as nodeCrypto from 'node:crypto'
 
 const { createHash } = nodeCrypto
@@ -21,4 +23,9 @@ export function nodeSha256(bytes: Uint8Array): Uint8Array {
  */
 export function nodeSha256Hex(data: Uint8Array | string): string {
   return oneShot !== undefined ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex')
+}
+
+/** Standard padded base64 through `Buffer` (a view, no copy of the bytes). */
+export function nodeBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
 }

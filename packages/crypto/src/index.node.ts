@@ -7,11 +7,13 @@
 import { nodeEd25519 } from './ed25519/nodecrypto.node.js'
 import { shortcuts, type Ed25519 } from './ed25519/index.js'
 import { setSha256 } from './hash.js'
-import { nodeSha256, nodeSha256Hex } from './hash.node.js'
+import { setBase64Encoder } from './encoding.js'
+import { nodeBase64, nodeSha256, nodeSha256Hex } from './hash.node.js'
 
 export * from './index.js'
 
 setSha256(nodeSha256, nodeSha256Hex)
+setBase64Encoder(nodeBase64)
 
 /** The default Ed25519 implementation on Node: `node:crypto`. */
 export const ed25519: Ed25519 = nodeEd25519

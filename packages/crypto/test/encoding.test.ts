@@ -11,6 +11,7 @@ import {
   wipe,
 } from '@engram/crypto'
 import { Buffer } from 'node:buffer'
+import { portableBase64 } from '../src/encoding.js'
 
 describe('base64', () => {
   it('matches Buffer for every length 0…100 (and long inputs) and round-trips', () => {
@@ -18,6 +19,8 @@ describe('base64', () => {
       const bytes = randomBytes(n)
       const text = bytesToBase64(bytes)
       expect(text).toBe(Buffer.from(bytes).toString('base64'))
+      expect(portableBase64(bytes)).toBe(text)
+      expect(bytesToBase64(bytes.subarray(1))).toBe(Buffer.from(bytes.subarray(1)).toString('base64'))
       expect(base64ToBytes(text)).toEqual(bytes)
     }
   })

@@ -172,7 +172,10 @@ export function lay(a: Node | undefined, b: Node): Node {
       copy._replace = true
       return copy
     }
-    for (const [k, v] of b._children) a._children.set(k, lay(a._children.get(k), v))
+    for (const [k, v] of b._children) {
+      // A scalar or tombstone wins whatever is below: no lookup in `a` (often a large Doc).
+      a._children.set(k, v instanceof Doc || v instanceof List ? lay(a._children.get(k), v) : v)
+    }
     return a
   }
   if (b instanceof List) {

@@ -15,7 +15,7 @@ import {
 import type { Doc } from '../crdt/index.js'
 import { signEntry } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
-import { sameTips, type Acquired } from '../state/index.js'
+import { sameTips, type Acquired, type StagedDelta } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { INDEX_STORE, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
@@ -28,6 +28,12 @@ export interface Signer {
   key: import('@engram/crypto').SigningKey
   /** A key name in `_settings.auth`, `'*'` (then `sig.pubkey` carries the key), or a delegation path. */
   sigKey: string | DelegationStep[]
+}
+
+/** One store node of the entry being committed, with its staged delta (`state` undefined: only registered by this entry). */
+interface StagedStore extends StagedDelta {
+  readonly crdt: StoreCrdt<unknown>
+  readonly data: string | undefined
 }
 
 /** Type id under which `_index` states are kept. */
@@ -180,59 +186,62 @@ export class Transaction {
    * when `auth` would stop being an object. Nothing is stored on failure, and
    * the transaction stays open.
    */
-  async commit(): Promise<Id> {
-    this.#checkOpen()
-    const who = this.#owner.signer()
-    if (who === undefined) throw new ReadOnlyError('this database was opened without a signer')
-    this.#state = 'committing'
-    let done = false
+  commit(): Promise<Id> {
     try {
-      const id = await this.#commit(who.signer, who.publicKey)
-      done = true
-      return id
-    } finally {
-      if (!done) this.#state = 'open'
+      this.#checkOpen()
+    } catch (err) {
+      return Promise.reject(err)
     }
+    const who = this.#owner.signer()
+    if (who === undefined) return Promise.reject(new ReadOnlyError('this database was opened without a signer'))
+    this.#state = 'committing'
+    // One async layer: #commit reopens the transaction itself when it fails.
+    return this.#commit(who.signer, who.publicKey)
   }
 
   async #commit(signer: Signer, publicKey: string): Promise<Id> {
+    try {
+      return await this.#build(signer, publicKey)
+    } catch (err) {
+      this.#state = 'open'
+      throw err
+    }
+  }
+
+  async #build(signer: Signer, publicKey: string): Promise<Id> {
     const tree = this.#owner.id
     const engine = this.#owner.engine
     const states = this.#states
     const parents = this.#parents
-    const deltas = new Map<string, { typeId: string; state: unknown }>()
 
     // Stores with data, then stores registered in _index by this entry (no data).
-    const nodes = new Map<string, string | undefined>()
+    const staged: StagedStore[] = []
     for (const slot of this.#slots.values()) {
       if (!slot.changed || slot.staged === undefined || slot.crdt.isEmpty?.(slot.staged) === true) continue
-      nodes.set(slot.name, slot.crdt.encode(slot.staged))
-      deltas.set(slot.name, { typeId: slot.typeId, state: slot.staged })
+      staged.push({ name: slot.name, typeId: slot.typeId, crdt: slot.crdt, state: slot.staged, data: slot.crdt.encode(slot.staged) })
     }
     if (this.#index !== undefined && !this.#index.isEmpty()) {
-      nodes.set(INDEX_STORE, this.#index.encode())
-      deltas.set(INDEX_STORE, { typeId: INDEX_TYPE, state: this.#index })
-      for (const name of this.#index.keys()) if (!nodes.has(name)) nodes.set(name, undefined)
+      staged.push({ name: INDEX_STORE, typeId: INDEX_TYPE, crdt: docCrdt, state: this.#index, data: this.#index.encode() })
+      for (const name of this.#index.keys())
+        if (!staged.some((s) => s.name === name)) staged.push({ name, typeId: '', crdt: docCrdt, state: undefined, data: undefined })
     }
+    if (staged.length > 1) staged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     // Built directly (not with EntryBuilder): parents and store tips are
-    // already sorted and unique, and names are sorted here. Each node is
+    // already sorted and unique, and names are sorted above. Each node is
     // made in one literal and the array at its final size: entries are kept
     // for good, so their layout is what every commit leaves on the heap.
-    const names = nodes.size > 1 ? [...nodes.keys()].sort() : [...nodes.keys()]
-    const subtrees: SubTreeNode[] = new Array<SubTreeNode>(names.length)
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!
-      const nodeParents = states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents))
-      const data = nodes.get(name)
-      subtrees[i] = data === undefined ? { name, parents: nodeParents } : { name, parents: nodeParents, data }
-    }
+    const nodeParents: Id[][] = []
+    for (const s of staged) nodeParents.push(states.storeTipsNow(tree, s.name, parents) ?? (await states.storeTipsAt(tree, s.name, parents)))
+    const subtrees = staged.map((s, i): SubTreeNode =>
+      s.data === undefined ? { name: s.name, parents: nodeParents[i]! } : { name: s.name, parents: nodeParents[i]!, data: s.data },
+    )
 
     // Validate against the settings at the parents (DECISIONS 6): key lookup
     // and permission, no signature check (we are about to make it).
     const settingsTips = states.storeTipsNow(tree, SETTINGS_STORE, parents) ?? (await states.storeTipsAt(tree, SETTINGS_STORE, parents))
     const metadata = settingsTipsMetadata(settingsTips)
     const sig = sigInfo(signer, publicKey)
-    const settingsDelta = deltas.get(SETTINGS_STORE)?.state as Doc | undefined
+    const settingsDelta = staged.find((s) => s.name === SETTINGS_STORE)?.state as Doc | undefined
     const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
     let resolved = memoName === undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
     if (resolved === undefined || settingsDelta !== undefined) {
@@ -264,17 +273,17 @@ export class Transaction {
       return id
     }
     // Keep the state of every written store from now on, so reads stay O(1).
-    for (const node of entry.subtrees) {
-      const delta = deltas.get(node.name)
-      if (delta === undefined) continue
-      const pending = states.ensureKept(tree, node.name, delta.typeId, this.#slots.get(node.name)?.crdt ?? docCrdt, node.parents)
+    for (let i = 0; i < staged.length; i++) {
+      const s = staged[i]!
+      if (s.state === undefined) continue
+      const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
       if (pending !== undefined) await pending
     }
     await engine.backend.put(id, entry, 'verified')
     this.#state = 'closed'
     // Release borrows before advancing, so kept states advance in place.
     this.#releaseBases()
-    states.applyVerified(tree, id, entry, deltas)
+    states.applyVerified(tree, id, entry, staged)
     if (engine.hooks.has('local', tree)) await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
     return id
   }

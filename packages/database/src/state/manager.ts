@@ -46,6 +46,13 @@ interface DbHead {
   stores: Map<string, StoreHead>
 }
 
+/** A committed store's staged state (`undefined` when the entry only names the store), handed to {@link StateManager.applyVerified}. */
+export interface StagedDelta {
+  readonly name: string
+  readonly typeId: string
+  readonly state: unknown
+}
+
 /** How a state is handed out. */
 export type AcquireMode = 'view' | 'borrow' | 'peek'
 
@@ -286,10 +293,10 @@ export class StateManager {
 
   /**
    * Records a newly verified entry: advances tips, store tips and kept
-   * states. `deltas` (store name → staged state) spares decoding the data of
-   * a local commit; they must not be changed afterwards.
+   * states. `deltas` (the staged state of each store a local commit wrote)
+   * spare decoding its data; they must not be changed afterwards.
    */
-  applyVerified(tree: Id, id: Id, entry: Entry, deltas?: ReadonlyMap<string, { typeId: string; state: unknown }>): void {
+  applyVerified(tree: Id, id: Id, entry: Entry, deltas?: readonly StagedDelta[]): void {
     this.#epochs.set(tree, this.#epoch(tree) + 1)
     const head = this.#heads.get(tree)
     if (head === undefined) return
@@ -320,8 +327,8 @@ export class StateManager {
             kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(micros)))
             kept.sinceCheckpoint = 0
           }
-          const delta = deltas?.get(node.name)
-          if (delta !== undefined && delta.typeId === typeId) kept.state = kept.crdt.absorb(kept.state, delta.state)
+          const delta = deltas?.find((d) => d.name === node.name)
+          if (delta !== undefined && delta.state !== undefined && delta.typeId === typeId) kept.state = kept.crdt.absorb(kept.state, delta.state)
           else kept.state = absorbData(kept.crdt, kept.state, entry, node.name)
         }
         kept.tips = [id]
