@@ -7,7 +7,7 @@
  * `checkPut` then accepts that exact object under that exact id as is.
  * Nobody else can mark an entry sealed.
  */
-import { bytesToBase64, hashText, utf8Encode } from '@engram/crypto'
+import { bytesToBase64, hashText } from '@engram/crypto'
 import { entryTextParts } from './encode.js'
 import type { Entry, Id } from './entry.js'
 import { InvalidEntryError } from './errors.js'
@@ -55,16 +55,19 @@ export function sealEntry(entry: Entry): Id {
 
 /**
  * Signs and seals an entry in one pass over its canonical text: validates
- * it in place, freezes everything but `sig`, builds the text once and signs
- * its signing form (`sig.sig` null) with `sign`; then sets `sig.sig` to the
- * base64 signature, freezes `sig`, and hashes the signed form — the same
- * text with the quoted signature in place of `null` — for the id. The
- * caller sets `sig.key`/`sig.pubkey` first and must not change them.
+ * it in place, freezes everything but `sig`, writes the text once and has
+ * `signText` sign its signing form (`sig.sig` null) — the signature must
+ * cover the UTF-8 bytes of that text (`signingBytes(entry)`); then sets
+ * `sig.sig` to the base64 signature, freezes `sig`, and hashes the signed
+ * form — the same text with the quoted signature in place of `null` — for
+ * the id. The caller sets `sig.key`/`sig.pubkey` first and must not change them.
  * @throws InvalidEntryError (`INVALID_ENTRY`) for a malformed entry, one
  * whose `sig.sig` is not null, or one whose `sig` changed while signing;
- * whatever `sign` throws (the entry then stays unsigned).
+ * whatever `signText` throws (the entry then stays unsigned).
+ * @example
+ * const id = await signAndSealEntry(entry, (text) => key.sign(utf8Encode(text)))
  */
-export async function signAndSealEntry(entry: Entry, sign: (message: Uint8Array) => Promise<Uint8Array> | Uint8Array): Promise<Id> {
+export async function signAndSealEntry(entry: Entry, signText: (text: string) => Promise<Uint8Array> | Uint8Array): Promise<Id> {
   checkEntryShape(entry)
   validateEntryRules(entry)
   if (entry.sig.sig !== null) throw new InvalidEntryError('an entry to sign must have sig.sig null')
@@ -72,7 +75,7 @@ export async function signAndSealEntry(entry: Entry, sign: (message: Uint8Array)
   const sig = entry.sig
   const { key, pubkey } = sig
   const { head, tail } = entryTextParts(entry)
-  const signature = await sign(utf8Encode(head + 'null' + tail))
+  const signature = await signText(head + 'null' + tail)
   // `sig` stayed writable for the signature: nothing else in it may have moved.
   if (sig.key !== key || sig.pubkey !== pubkey || sig.sig !== null || entry.sig !== sig)
     throw new InvalidEntryError('the entry changed while it was being signed')

@@ -84,8 +84,8 @@ describe('signAndSealEntry', () => {
     const e = entry()
     const expectedMessage = signingBytes(e)
     let message: Uint8Array | undefined
-    const id = await signAndSealEntry(e, async (m) => {
-      message = m
+    const id = await signAndSealEntry(e, async (text) => {
+      message = new TextEncoder().encode(text)
       return SIG
     })
     expect(message).toEqual(expectedMessage)

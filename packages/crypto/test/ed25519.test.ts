@@ -39,6 +39,22 @@ describe.each(implementations.map((ed) => [ed.name, ed] as const))('%s: RFC 8032
   })
 })
 
+describe('SigningKey.signText', () => {
+  it('where an implementation has it, signs the UTF-8 bytes of the text like sign(utf8Encode(text))', async () => {
+    const seed = randomBytes(32)
+    let checked = 0
+    for (const ed of implementations) {
+      const key = await ed.importSigningKey(seed)
+      if (key.signText === undefined) continue
+      for (const text of ['', 'abc', '{"sig":null,"key":"é✓😀"}', 'x'.repeat(10_000)])
+        expect(bytesToHex(await key.signText(text))).toBe(bytesToHex(await key.sign(utf8Encode(text))))
+      await expect(key.signText(utf8Encode('abc') as unknown as string)).rejects.toThrow(TypeError)
+      checked++
+    }
+    expect(checked).toBeGreaterThan(0) // node:crypto has it
+  })
+})
+
 describe('cross-implementation agreement', () => {
   it('every implementation signs random messages identically and accepts the others’ signatures', async () => {
     for (let round = 0; round < 20; round++) {

@@ -6,6 +6,7 @@
  */
 import { Buffer } from 'node:buffer'
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto'
+import { astring } from '../_assert.js'
 import { wipe } from '../encoding.js'
 import { BoundedMap, bytesKey } from '../_cache.js'
 import { checkBatch, checkMessage, checkSeed, checkVerifyArgs, pkcs8FromSeed, SPKI_PREFIX, type Ed25519 } from './types.js'
@@ -94,6 +95,8 @@ export const nodeEd25519: Ed25519 = {
     return {
       publicKey,
       sign: async (message: Uint8Array) => plain(nodeSign(null, checkMessage(message), key)),
+      // Buffer.from takes small texts from Node's shared pool: no fresh ArrayBuffer per signature.
+      signText: async (text: string) => plain(nodeSign(null, Buffer.from(astring(text, 'text'), 'utf8'), key)),
     }
   },
   async sign(message, seed) {

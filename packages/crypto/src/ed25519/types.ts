@@ -15,6 +15,13 @@ export interface SigningKey {
    * @throws TypeError when `message` is not a `Uint8Array`.
    */
   sign(message: Uint8Array): Promise<Uint8Array>
+  /**
+   * Optional: the signature of the UTF-8 bytes of `text`, the same as
+   * `sign(utf8Encode(text))`, for implementations that can hand the text to
+   * the signer without allocating a fresh copy of its bytes (node:crypto).
+   * @throws TypeError when `text` is not a string.
+   */
+  signText?(text: string): Promise<Uint8Array>
 }
 
 /** One signature to check in {@link Ed25519.verifyBatch}. */

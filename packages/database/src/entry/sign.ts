@@ -14,7 +14,7 @@ import {
   type Entry,
   type Id,
 } from '@engram/backend-api'
-import { base64ToBytes, ed25519 as defaultEd25519, type Ed25519, type SigningKey } from '@engram/crypto'
+import { base64ToBytes, utf8Encode, ed25519 as defaultEd25519, type Ed25519, type SigningKey } from '@engram/crypto'
 
 /**
  * Signs `entry` in place (`sig.sig`) with `key`, seals it (validated, frozen,
@@ -23,7 +23,7 @@ import { base64ToBytes, ed25519 as defaultEd25519, type Ed25519, type SigningKey
  */
 export function signEntry(entry: Entry, key: SigningKey): Promise<Id> {
   entry.sig.sig = null
-  return signAndSealEntry(entry, (message) => key.sign(message))
+  return signAndSealEntry(entry, (text) => (typeof key.signText === 'function' ? key.signText(text) : key.sign(utf8Encode(text))))
 }
 
 /** The 64 signature bytes of a signed entry, or `undefined` when it has none or it is malformed. */
