@@ -21,6 +21,26 @@ export interface EntryTextParts {
   readonly tail: string
 }
 
+// The JSON text of recently written long strings. Consecutive entries
+// repeat most of theirs (the database id, the settings_tips metadata, each
+// id as the next entry's parent, often twice in it): strings are immutable,
+// so a remembered text stays right, and a hit spares the escaping scan and
+// a copy.
+const QUOTED = 8
+const quotedRaw: string[] = new Array<string>(QUOTED).fill('')
+const quotedText: string[] = new Array<string>(QUOTED).fill('""')
+let quotedNext = 0
+
+function quote(s: string): string {
+  if (s.length < 32) return JSON.stringify(s)
+  for (let i = 0; i < QUOTED; i++) if (quotedRaw[i] === s) return quotedText[i]!
+  const text = JSON.stringify(s)
+  quotedRaw[quotedNext] = s
+  quotedText[quotedNext] = text
+  quotedNext = (quotedNext + 1) % QUOTED
+  return text
+}
+
 /** `["id",…]`, or `undefined` when `ids` is not an array of strings. */
 function idsText(ids: unknown): string | undefined {
   if (!Array.isArray(ids)) return undefined
@@ -28,7 +48,7 @@ function idsText(ids: unknown): string | undefined {
   for (let i = 0; i < ids.length; i++) {
     const id: unknown = ids[i]
     if (typeof id !== 'string') return undefined
-    s += i === 0 ? JSON.stringify(id) : ',' + JSON.stringify(id)
+    s += i === 0 ? quote(id) : ',' + quote(id)
   }
   return s + ']'
 }
@@ -65,11 +85,11 @@ function plainParts(entry: Entry): EntryTextParts | undefined {
   if (parentsText === undefined) return undefined
   let head =
     '{"tree":{"root":' +
-    JSON.stringify(root) +
+    quote(root) +
     ',"parents":' +
     parentsText +
     ',"metadata":' +
-    (typeof metadata === 'string' ? JSON.stringify(metadata) : 'null') +
+    (typeof metadata === 'string' ? quote(metadata) : 'null') +
     '},"subtrees":['
   for (let i = 0; i < subtrees.length; i++) {
     const node: unknown = subtrees[i]
@@ -89,7 +109,7 @@ function plainParts(entry: Entry): EntryTextParts | undefined {
   const { key, pubkey } = sig as { key?: unknown; pubkey?: unknown }
   const keyText = sigKeyText(key)
   if (keyText === undefined || (pubkey !== undefined && pubkey !== null && typeof pubkey !== 'string')) return undefined
-  const tail = ',"key":' + keyText + (typeof pubkey === 'string' ? ',"pubkey":' + JSON.stringify(pubkey) + '}}' : '}}')
+  const tail = ',"key":' + keyText + (typeof pubkey === 'string' ? ',"pubkey":' + quote(pubkey) + '}}' : '}}')
   return { head, tail }
 }
 

@@ -19,8 +19,9 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
-  for (const k of Object.keys(obj))
-    if (!allowed.includes(k)) throw new InvalidEntryError(`${where}: unexpected field "${k}"`)
+  // for…in (own enumerable string keys here; inherited ones are skipped) walks without allocating a key array.
+  for (const k in obj)
+    if (Object.hasOwn(obj, k) && !allowed.includes(k)) throw new InvalidEntryError(`${where}: unexpected field "${k}"`)
 }
 
 /** Checks a parent list in place: well-formed ids, sorted, no duplicates (data-layer §1.1). */

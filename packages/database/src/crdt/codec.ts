@@ -34,10 +34,16 @@ function encodeNode(node: Node, depth: number): string {
   if (node instanceof Doc) {
     if (depth > MAX_DEPTH) throw new InvalidValueError(`Doc nests deeper than ${MAX_DEPTH} levels`)
     let s = '{"doc":{'
-    const keys = [...node._children.keys()].sort()
-    for (let i = 0; i < keys.length; i++) {
-      const key = keys[i] as string
-      s += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + encodeNode(node._children.get(key) as Node, depth + 1)
+    const children = node._children
+    if (children.size === 1) {
+      // One key (a typical change set): no key array to sort.
+      for (const [key, child] of children) s += JSON.stringify(key) + ':' + encodeNode(child, depth + 1)
+    } else {
+      const keys = [...children.keys()].sort()
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i] as string
+        s += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + encodeNode(children.get(key) as Node, depth + 1)
+      }
     }
     return s + (node._replace ? '},"replace":true}' : '}}')
   }

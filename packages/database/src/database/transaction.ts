@@ -44,7 +44,7 @@ interface Slot {
   readonly Class: StoreClass<unknown>
   readonly typeId: string
   readonly crdt: StoreCrdt<unknown>
-  readonly handle: unknown
+  handle: unknown
   staged: unknown
   changed: boolean
   base: Promise<Acquired<unknown>> | undefined
@@ -136,10 +136,7 @@ export class Transaction {
 
   #open<S>(name: string, S: StoreClass<S>): S {
     const crdt = S.crdt as StoreCrdt<unknown>
-    const slot = { name, Class: S, typeId: S.typeId, crdt, staged: undefined, changed: false, base: undefined, acquired: undefined } as Omit<
-      Slot,
-      'handle'
-    > & { handle: unknown }
+    const slot: Slot = { name, Class: S, typeId: S.typeId, crdt, handle: undefined, staged: undefined, changed: false, base: undefined, acquired: undefined }
     const context: StoreContext<unknown> = {
       name,
       crdt,
