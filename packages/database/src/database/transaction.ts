@@ -198,91 +198,89 @@ export class Transaction {
 
   async #commit(signer: Signer, publicKey: string): Promise<Id> {
     try {
-      return await this.#build(signer, publicKey)
+      const tree = this.#owner.id
+      const engine = this.#owner.engine
+      const states = this.#states
+      const parents = this.#parents
+
+      // Stores with data, then stores registered in _index by this entry (no data).
+      const staged: StagedStore[] = []
+      for (const slot of this.#slots.values()) {
+        if (!slot.changed || slot.staged === undefined || slot.crdt.isEmpty?.(slot.staged) === true) continue
+        staged.push({ name: slot.name, typeId: slot.typeId, crdt: slot.crdt, state: slot.staged, data: slot.crdt.encode(slot.staged) })
+      }
+      if (this.#index !== undefined && !this.#index.isEmpty()) {
+        staged.push({ name: INDEX_STORE, typeId: INDEX_TYPE, crdt: docCrdt, state: this.#index, data: this.#index.encode() })
+        for (const name of this.#index.keys())
+          if (!staged.some((s) => s.name === name)) staged.push({ name, typeId: '', crdt: docCrdt, state: undefined, data: undefined })
+      }
+      if (staged.length > 1) staged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      // Built directly (not with EntryBuilder): parents and store tips are
+      // already sorted and unique, and names are sorted above. Each node is
+      // made in one literal and the array at its final size: entries are kept
+      // for good, so their layout is what every commit leaves on the heap.
+      const nodeParents = staged.map((s) => states.storeTipsNow(tree, s.name, parents))
+      for (let i = 0; i < staged.length; i++) nodeParents[i] ??= await states.storeTipsAt(tree, staged[i]!.name, parents)
+      const subtrees = staged.map((s, i): SubTreeNode =>
+        s.data === undefined ? { name: s.name, parents: nodeParents[i]! } : { name: s.name, parents: nodeParents[i]!, data: s.data },
+      )
+
+      // Validate against the settings at the parents (DECISIONS 6): key lookup
+      // and permission, no signature check (we are about to make it).
+      const settingsTips = states.storeTipsNow(tree, SETTINGS_STORE, parents) ?? (await states.storeTipsAt(tree, SETTINGS_STORE, parents))
+      const metadata = settingsTipsMetadata(settingsTips)
+      const sig = sigInfo(signer, publicKey)
+      let settingsDelta: Doc | undefined
+      for (const s of staged) if (s.name === SETTINGS_STORE) settingsDelta = s.state as Doc
+      const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
+      let resolved = memoName === undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
+      if (resolved === undefined || settingsDelta !== undefined) {
+        const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
+        try {
+          const settings = settingsAcq.state
+          resolved =
+            typeof sig.key === 'string'
+              ? resolveDirect(settings, sig.key, sig.pubkey)
+              : await resolveSigKey(settings, sig, delegationContext(engine))
+          if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved)
+          if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
+          if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta), settingsDelta)
+        } finally {
+          settingsAcq.release()
+        }
+      }
+      if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
+      if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
+        throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
+
+      // `parents` is this transaction's own sorted copy, never handed out: the entry may keep (and freeze) it.
+      const entry: Entry = { tree: { root: tree, parents, metadata }, subtrees, sig }
+      const id = await signEntry(entry, signer.key)
+      if (await engine.backend.has(id)) {
+        // The same change at the same tips by the same key: already stored.
+        this.#state = 'closed'
+        this.#releaseBases()
+        return id
+      }
+      // Keep the state of every written store from now on, so reads stay O(1).
+      for (let i = 0; i < staged.length; i++) {
+        const s = staged[i]!
+        if (s.state === undefined) continue
+        const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
+        if (pending !== undefined) await pending
+      }
+      await engine.backend.put(id, entry, 'verified')
+      this.#state = 'closed'
+      // Release borrows before advancing, so kept states advance in place.
+      this.#releaseBases()
+      states.applyVerified(tree, id, entry, staged)
+      if (engine.hooks.has('local', tree)) await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
+      return id
     } catch (err) {
+      // Nothing was stored: the transaction stays open.
       this.#state = 'open'
       throw err
     }
-  }
-
-  async #build(signer: Signer, publicKey: string): Promise<Id> {
-    const tree = this.#owner.id
-    const engine = this.#owner.engine
-    const states = this.#states
-    const parents = this.#parents
-
-    // Stores with data, then stores registered in _index by this entry (no data).
-    const staged: StagedStore[] = []
-    for (const slot of this.#slots.values()) {
-      if (!slot.changed || slot.staged === undefined || slot.crdt.isEmpty?.(slot.staged) === true) continue
-      staged.push({ name: slot.name, typeId: slot.typeId, crdt: slot.crdt, state: slot.staged, data: slot.crdt.encode(slot.staged) })
-    }
-    if (this.#index !== undefined && !this.#index.isEmpty()) {
-      staged.push({ name: INDEX_STORE, typeId: INDEX_TYPE, crdt: docCrdt, state: this.#index, data: this.#index.encode() })
-      for (const name of this.#index.keys())
-        if (!staged.some((s) => s.name === name)) staged.push({ name, typeId: '', crdt: docCrdt, state: undefined, data: undefined })
-    }
-    if (staged.length > 1) staged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    // Built directly (not with EntryBuilder): parents and store tips are
-    // already sorted and unique, and names are sorted above. Each node is
-    // made in one literal and the array at its final size: entries are kept
-    // for good, so their layout is what every commit leaves on the heap.
-    const nodeParents: Id[][] = []
-    for (const s of staged) nodeParents.push(states.storeTipsNow(tree, s.name, parents) ?? (await states.storeTipsAt(tree, s.name, parents)))
-    const subtrees = staged.map((s, i): SubTreeNode =>
-      s.data === undefined ? { name: s.name, parents: nodeParents[i]! } : { name: s.name, parents: nodeParents[i]!, data: s.data },
-    )
-
-    // Validate against the settings at the parents (DECISIONS 6): key lookup
-    // and permission, no signature check (we are about to make it).
-    const settingsTips = states.storeTipsNow(tree, SETTINGS_STORE, parents) ?? (await states.storeTipsAt(tree, SETTINGS_STORE, parents))
-    const metadata = settingsTipsMetadata(settingsTips)
-    const sig = sigInfo(signer, publicKey)
-    const settingsDelta = staged.find((s) => s.name === SETTINGS_STORE)?.state as Doc | undefined
-    const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
-    let resolved = memoName === undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
-    if (resolved === undefined || settingsDelta !== undefined) {
-      const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
-      try {
-        const settings = settingsAcq.state
-        resolved =
-          typeof sig.key === 'string'
-            ? resolveDirect(settings, sig.key, sig.pubkey)
-            : await resolveSigKey(settings, sig, delegationContext(engine))
-        if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved)
-        if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
-        if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta), settingsDelta)
-      } finally {
-        settingsAcq.release()
-      }
-    }
-    if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
-    if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
-      throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
-
-    // `parents` is this transaction's own sorted copy, never handed out: the entry may keep (and freeze) it.
-    const entry: Entry = { tree: { root: tree, parents, metadata }, subtrees, sig }
-    const id = await signEntry(entry, signer.key)
-    if (await engine.backend.has(id)) {
-      // The same change at the same tips by the same key: already stored.
-      this.#state = 'closed'
-      this.#releaseBases()
-      return id
-    }
-    // Keep the state of every written store from now on, so reads stay O(1).
-    for (let i = 0; i < staged.length; i++) {
-      const s = staged[i]!
-      if (s.state === undefined) continue
-      const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
-      if (pending !== undefined) await pending
-    }
-    await engine.backend.put(id, entry, 'verified')
-    this.#state = 'closed'
-    // Release borrows before advancing, so kept states advance in place.
-    this.#releaseBases()
-    states.applyVerified(tree, id, entry, staged)
-    if (engine.hooks.has('local', tree)) await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
-    return id
   }
 }
 
