@@ -16,16 +16,20 @@ import { checkEntryShape, validateEntryRules } from './validate.js'
 
 /** Freezes everything of a shape-checked entry but the `sig` object (its `key` is frozen). */
 function freezeAllButSig(entry: Entry): void {
+  // Indexed loops: this runs once per commit, also before the JIT has optimized it.
   Object.freeze(entry.tree.parents)
   Object.freeze(entry.tree)
-  for (const node of entry.subtrees) {
+  const subtrees = entry.subtrees
+  for (let i = 0; i < subtrees.length; i++) {
+    const node = subtrees[i]!
     Object.freeze(node.parents)
     Object.freeze(node)
   }
-  Object.freeze(entry.subtrees)
+  Object.freeze(subtrees)
   const key = entry.sig.key
   if (typeof key !== 'string') {
-    for (const step of key) {
+    for (let i = 0; i < key.length; i++) {
+      const step = key[i]!
       if (step.tips !== null) Object.freeze(step.tips)
       Object.freeze(step)
     }

@@ -122,9 +122,14 @@ export function validateEntryShape(entry: unknown): Entry {
   }
 }
 
+function hasRootStore(subtrees: readonly SubTreeNode[]): boolean {
+  for (let i = 0; i < subtrees.length; i++) if (subtrees[i]!.name === ROOT_STORE) return true
+  return false
+}
+
 /** Whether `entry` is a database root: it has a `_root` subtree and no main parents (data-layer §1.4). */
 export function isRootEntry(entry: Entry): boolean {
-  return entry.tree.parents.length === 0 && entry.subtrees.some((s) => s.name === ROOT_STORE)
+  return entry.tree.parents.length === 0 && hasRootStore(entry.subtrees)
 }
 
 /**
@@ -145,7 +150,7 @@ export function entryTree(id: Id, entry: Entry): Id {
  * @throws InvalidEntryError (`INVALID_ENTRY`).
  */
 export function validateEntryRules(entry: Entry): void {
-  const hasRootNode = entry.subtrees.some((s) => s.name === ROOT_STORE)
+  const hasRootNode = hasRootStore(entry.subtrees)
   if (hasRootNode) {
     if (entry.tree.parents.length > 0) throw new InvalidEntryError('an entry with a _root subtree must have no parents')
     if (entry.tree.root !== '') throw new InvalidEntryError('a root entry must have tree.root ""')

@@ -123,7 +123,9 @@ export class TreeIndex implements GraphSource {
     if (node.children !== undefined) this.stale.add(id)
     else this.tipSet.add(id)
     let height = 0
-    for (const p of entry.tree.parents) {
+    const parents = entry.tree.parents
+    for (let i = 0; i < parents.length; i++) {
+      const p = parents[i]!
       const parent = this.nodes.get(p)
       if (parent === undefined) {
         this.nodes.set(p, { entry: undefined, height: 0, children: id })
@@ -138,14 +140,18 @@ export class TreeIndex implements GraphSource {
     // Parents' heights may themselves be stale; the refresh then covers this entry too.
     node.height = height
 
-    for (const sub of entry.subtrees) {
+    const subtrees = entry.subtrees
+    for (let i = 0; i < subtrees.length; i++) {
+      const sub = subtrees[i]!
       let store = this.stores.get(sub.name)
       if (!store) this.stores.set(sub.name, (store = new StoreIndex()))
       let member = store.nodes.get(id)
       if (member === undefined) store.nodes.set(id, (member = { member: true, children: undefined }))
       else member.member = true
       if (member.children === undefined) store.tips.add(id)
-      for (const p of sub.parents) {
+      const storeParents = sub.parents
+      for (let j = 0; j < storeParents.length; j++) {
+        const p = storeParents[j]!
         const parent = store.nodes.get(p)
         if (parent === undefined) store.nodes.set(p, { member: false, children: id })
         else parent.children = withLink(parent.children, id)
@@ -158,8 +164,11 @@ export class TreeIndex implements GraphSource {
   /** How many links of a store touching a member (to its store `parents`, from its children) do not descend from height `h`. */
   private upLinksAt(store: StoreIndex, parents: readonly Id[], member: StoreNode, h: number): number {
     let n = 0
-    for (const p of parents) if (store.nodes.get(p)?.member === true && this.nodes.get(p)!.height >= h) n++
-    for (const c of linksOf(member.children)) if (h >= this.nodes.get(c)!.height) n++
+    for (let i = 0; i < parents.length; i++) {
+      const p = parents[i]!
+      if (store.nodes.get(p)?.member === true && this.nodes.get(p)!.height >= h) n++
+    }
+    if (member.children !== undefined) for (const c of linksOf(member.children)) if (h >= this.nodes.get(c)!.height) n++
     return n
   }
 

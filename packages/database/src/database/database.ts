@@ -165,7 +165,7 @@ export class Database {
   newTransaction(): Promise<Transaction> {
     // The tips are in memory on the usual path: no await then.
     const tips = sharedOf(this.engine).states.tipsNow(this.id)
-    if (tips !== undefined) return Promise.resolve(new Transaction(this.#owner, tips))
+    if (tips !== undefined) return Promise.resolve(new Transaction(this.#owner, tips, true))
     return this.getTips().then((loaded) => new Transaction(this.#owner, loaded))
   }
 

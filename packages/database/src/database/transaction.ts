@@ -71,10 +71,13 @@ export class Transaction {
   #index: Doc | undefined
   #state: 'open' | 'committing' | 'closed' = 'open'
 
-  /** @internal Use `db.newTransaction()` / `db.newTransactionAt(tips)`. */
-  constructor(owner: TxnOwner, parents: readonly Id[]) {
+  /**
+   * @internal Use `db.newTransaction()` / `db.newTransactionAt(tips)`.
+   * `sorted`: `parents` is an engine tip list (sorted, unique, never mutated) that may be kept as is.
+   */
+  constructor(owner: TxnOwner, parents: readonly Id[], sorted = false) {
     this.#owner = owner
-    this.#parents = [...parents].sort()
+    this.#parents = sorted ? (parents as Id[]) : [...parents].sort()
   }
 
   /** The main parents this transaction's entry will have. */

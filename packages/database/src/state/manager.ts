@@ -300,8 +300,12 @@ export class StateManager {
     this.#epochs.set(tree, this.#epoch(tree) + 1)
     const head = this.#heads.get(tree)
     if (head === undefined) return
-    head.tips = advanceTips(head.tips, entry.tree.parents, id)
-    for (const node of entry.subtrees) {
+    // One `[id]` for every tip list a linear step leaves (they are never mutated, only replaced).
+    const alone = [id]
+    head.tips = advanceTips(head.tips, entry.tree.parents, id, alone)
+    const subtrees = entry.subtrees
+    for (let i = 0; i < subtrees.length; i++) {
+      const node = subtrees[i]!
       const sh = head.stores.get(node.name)
       if (sh === undefined) continue
       const linear = sameTips(sh.tips, node.parents)
@@ -327,13 +331,13 @@ export class StateManager {
             kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(micros)))
             kept.sinceCheckpoint = 0
           }
-          const delta = deltas?.find((d) => d.name === node.name)
+          const delta = deltas === undefined ? undefined : deltaFor(deltas, node.name)
           if (delta !== undefined && delta.state !== undefined && delta.typeId === typeId) kept.state = kept.crdt.absorb(kept.state, delta.state)
           else kept.state = absorbData(kept.crdt, kept.state, entry, node.name)
         }
-        kept.tips = [id]
+        kept.tips = alone
       }
-      sh.tips = advanceTips(sh.tips, node.parents, id)
+      sh.tips = advanceTips(sh.tips, node.parents, id, alone)
     }
   }
 
@@ -345,6 +349,11 @@ export class StateManager {
 }
 
 const cacheKey = (typeId: string, store: string, tips: readonly Id[]): string => `${typeId}\u0000${store}\u0000${tipsKey(tips)}`
+
+function deltaFor(deltas: readonly StagedDelta[], name: string): StagedDelta | undefined {
+  for (let i = 0; i < deltas.length; i++) if (deltas[i]!.name === name) return deltas[i]
+  return undefined
+}
 
 /** The entry's parents in `store`'s DAG. */
 export function storeParents(entry: Entry, store: string): Id[] {

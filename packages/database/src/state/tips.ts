@@ -21,9 +21,13 @@ export function sameTips(a: readonly Id[], b: readonly Id[]): boolean {
   return true
 }
 
-/** `tips` minus `parents`, plus `id`, sorted: the tips after a new child `id` of `parents`. */
-export function advanceTips(tips: readonly Id[], parents: readonly Id[], id: Id): Id[] {
-  if (tips.length === 1 && parents.length === 1 && tips[0] === parents[0]) return [id]
+/**
+ * `tips` minus `parents`, plus `id`, sorted: the tips after a new child `id`
+ * of `parents`. `alone` (`[id]`, shared by the caller) is returned as is
+ * when the new entry simply extends the only tip.
+ */
+export function advanceTips(tips: readonly Id[], parents: readonly Id[], id: Id, alone: readonly Id[] = [id]): Id[] {
+  if (tips.length === 1 && parents.length === 1 && tips[0] === parents[0]) return alone as Id[]
   const drop = new Set(parents)
   const out = tips.filter((t) => !drop.has(t) && t !== id)
   out.push(id)
