@@ -27,7 +27,7 @@ export interface EntryTextParts {
 // so a remembered text stays right, and a hit spares the escaping scan and
 // a copy.
 const QUOTED = 8
-const quotedRaw: string[] = new Array<string>(QUOTED).fill('')
+const quotedRaw: (string | undefined)[] = new Array<string | undefined>(QUOTED).fill(undefined)
 const quotedText: string[] = new Array<string>(QUOTED).fill('""')
 let quotedNext = 0
 

@@ -24,13 +24,30 @@ function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], wher
     if (Object.hasOwn(obj, k) && !allowed.includes(k)) throw new InvalidEntryError(`${where}: unexpected field "${k}"`)
 }
 
+// Strings recently found to be well-formed ids: consecutive entries repeat
+// them (the database id, each id as the next entry's parent, often twice
+// in it), and a string that was a valid id stays one.
+const RECENT_IDS = 8
+const recentIds: (string | undefined)[] = new Array<string | undefined>(RECENT_IDS).fill(undefined)
+let recentNext = 0
+
+/** {@link isId}, answered from the recent ones when possible. */
+function isKnownId(value: unknown): value is Id {
+  if (typeof value !== 'string') return false
+  for (let i = 0; i < RECENT_IDS; i++) if (recentIds[i] === value) return true
+  if (!isId(value)) return false
+  recentIds[recentNext] = value
+  recentNext = (recentNext + 1) % RECENT_IDS
+  return true
+}
+
 /** Checks a parent list in place: well-formed ids, sorted, no duplicates (data-layer §1.1). */
 function checkIdList(value: unknown, where: string): Id[] {
   if (!Array.isArray(value)) throw new InvalidEntryError(`${where} must be an array of ids`)
   let prev: string | undefined
   for (let i = 0; i < value.length; i++) {
     const id: unknown = value[i]
-    if (!isId(id)) throw new InvalidEntryError(`${where}[${i}] is not a well-formed id`)
+    if (!isKnownId(id)) throw new InvalidEntryError(`${where}[${i}] is not a well-formed id`)
     // Sorted and de-duplicated: the id depends on the exact list.
     if (prev !== undefined && !(prev < id)) throw new InvalidEntryError(`${where} must be sorted and free of duplicates`)
     prev = id
@@ -65,7 +82,7 @@ export function checkEntryShape(entry: unknown): asserts entry is Entry {
   const { tree, subtrees, sig } = entry
   if (!isPlainObject(tree)) throw new InvalidEntryError('entry.tree must be an object')
   onlyKeys(tree, ['root', 'parents', 'metadata'], 'tree')
-  if (typeof tree.root !== 'string' || (tree.root !== '' && !isId(tree.root)))
+  if (typeof tree.root !== 'string' || (tree.root !== '' && !isKnownId(tree.root)))
     throw new InvalidEntryError('tree.root must be "" or a well-formed id')
   checkIdList(tree.parents, 'tree.parents')
   if (tree.metadata !== null && typeof tree.metadata !== 'string')
@@ -156,7 +173,7 @@ export function validateEntryRules(entry: Entry): void {
     if (entry.tree.root !== '') throw new InvalidEntryError('a root entry must have tree.root ""')
     return
   }
-  if (!isId(entry.tree.root)) throw new InvalidEntryError('a non-root entry must name its database in tree.root')
+  if (!isKnownId(entry.tree.root)) throw new InvalidEntryError('a non-root entry must name its database in tree.root')
   if (entry.tree.parents.length === 0) throw new InvalidEntryError('a non-root entry must have at least one main parent')
 }
 

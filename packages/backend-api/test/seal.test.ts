@@ -65,6 +65,20 @@ describe('the canonical text, field by field', () => {
     }
   })
 
+  it('strings repeated across entries (the encoder remembers recent ones) encode as the reference, in any mix', () => {
+    const long = (i: number) => 'sha256:' + String(i % 13).repeat(64).slice(0, 64)
+    const metas = ['{"settings_tips":["' + A + '"]}', '{"settings_tips":[]}', 'x"'.repeat(40)]
+    for (let i = 0; i < 200; i++) {
+      const parents = [long(i), long(i + 1)].sort()
+      const e: Entry = {
+        tree: { root: long(i * 7), parents: [...new Set(parents)], metadata: metas[i % 3]! },
+        subtrees: [{ name: 's', parents: [long(i)], data: metas[(i + 1) % 3]! }],
+        sig: { sig: null, key: '*', pubkey: 'ed25519:' + 'Q'.repeat(43) + '=' },
+      }
+      expect(encodeEntryText(e)).toBe(reference(e, null))
+    }
+  })
+
   it('inputs outside the wire types encode exactly as before (sets, nulls, absent fields)', () => {
     const odd = [
       { ...entry(), tree: { root: A, parents: new Set([A]), metadata: undefined } },

@@ -43,7 +43,8 @@ const EMPTY_INDEX = new TreeIndex()
  */
 export class MemoryBackend extends AbstractBackend {
   private readonly records = new Map<Id, StoredEntry>()
-  private readonly idsByTree = new Map<Id, Set<Id>>()
+  /** Every id of each database, in arrival order (append-only: an id is filed once and never leaves its database). */
+  private readonly idsByTree = new Map<Id, Id[]>()
   /** Ids by status, except `verified` (most entries: listed by a scan of `records`, which is rare). */
   private readonly statusSets: Record<Exclude<VerificationStatus, 'verified'>, Set<Id>> = {
     unverified: new Set(),
@@ -67,9 +68,9 @@ export class MemoryBackend extends AbstractBackend {
     const tree = entryTree(id, entry)
     const record: StoredEntry = { entry, status, tree }
     this.records.set(id, record)
-    let ids = this.idsByTree.get(tree)
-    if (!ids) this.idsByTree.set(tree, (ids = new Set()))
-    ids.add(id)
+    const ids = this.idsByTree.get(tree)
+    if (ids === undefined) this.idsByTree.set(tree, [id])
+    else ids.push(id)
     if (status !== 'verified') this.statusSets[status].add(id)
     if (isRootEntry(entry)) this.roots.add(id)
     if (status === 'verified' && index) this.indexFor(tree).add(id, entry)
