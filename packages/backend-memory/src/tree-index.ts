@@ -51,6 +51,8 @@ interface StoreNode {
 /** One store's DAG inside a database. */
 class StoreIndex {
   readonly nodes = new Map<Id, StoreNode>()
+  /** Nodes that are not members (named as a store parent only): while there are none, a new member needs no lookup. */
+  outsiders = 0
   readonly tips = new Set<Id>()
   /** Store links (between members) that do not go to a strictly lower tree height. */
   upLinks = 0
@@ -60,6 +62,8 @@ class StoreIndex {
 export class TreeIndex implements GraphSource {
   private readonly nodes = new Map<Id, IdNode>()
   private count = 0
+  /** Nodes without an entry yet (named as a parent only): while there are none, a new entry needs no lookup. */
+  private placeholders = 0
   private readonly tipSet = new Set<Id>()
   private readonly stores = new Map<string, StoreIndex>()
   /** Entries that arrived after some of their children: heights below them may be stale. */
@@ -114,9 +118,12 @@ export class TreeIndex implements GraphSource {
 
   /** Adds a verified entry of this database. The caller adds each id once. */
   add(id: Id, entry: Entry): void {
-    let node = this.nodes.get(id)
+    let node = this.placeholders === 0 ? undefined : this.nodes.get(id)
     if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined }))
-    else node.entry = entry
+    else {
+      node.entry = entry
+      this.placeholders--
+    }
     this.count++
     // A new tip is added before its parents leave the tip set: a set that
     // never drops to empty is not reallocated (shrunk, then grown) per entry.
@@ -129,6 +136,7 @@ export class TreeIndex implements GraphSource {
       const parent = this.nodes.get(p)
       if (parent === undefined) {
         this.nodes.set(p, { entry: undefined, height: 0, children: id })
+        this.placeholders++
         continue
       }
       parent.children = withLink(parent.children, id)
@@ -145,19 +153,30 @@ export class TreeIndex implements GraphSource {
       const sub = subtrees[i]!
       let store = this.stores.get(sub.name)
       if (!store) this.stores.set(sub.name, (store = new StoreIndex()))
-      let member = store.nodes.get(id)
+      let member = store.outsiders === 0 ? undefined : store.nodes.get(id)
       if (member === undefined) store.nodes.set(id, (member = { member: true, children: undefined }))
-      else member.member = true
+      else {
+        member.member = true
+        store.outsiders--
+      }
       if (member.children === undefined) store.tips.add(id)
+      // Links that do not descend (see upLinksAt), counted on the way.
+      let up = 0
       const storeParents = sub.parents
       for (let j = 0; j < storeParents.length; j++) {
         const p = storeParents[j]!
         const parent = store.nodes.get(p)
-        if (parent === undefined) store.nodes.set(p, { member: false, children: id })
-        else parent.children = withLink(parent.children, id)
+        if (parent === undefined) {
+          store.nodes.set(p, { member: false, children: id })
+          store.outsiders++
+        } else {
+          parent.children = withLink(parent.children, id)
+          if (parent.member && this.nodes.get(p)!.height >= height) up++
+        }
         store.tips.delete(p)
       }
-      store.upLinks += this.upLinksAt(store, sub.parents, member, height)
+      if (member.children !== undefined) for (const c of linksOf(member.children)) if (height >= this.nodes.get(c)!.height) up++
+      store.upLinks += up
     }
   }
 
