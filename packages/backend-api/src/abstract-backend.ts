@@ -7,11 +7,21 @@
  * an index, or any query to answer it natively.
  */
 import type { Backend } from './backend.js'
-import type { Entry, Id, VerificationStatus } from './entry.js'
+import type { Entry, Id, SubTreeNode, VerificationStatus } from './entry.js'
 import { EntryNotFoundError } from './errors.js'
 import * as q from './graph/queries.js'
 import { snapshotSource, type GraphSource } from './graph/source.js'
 import { assertIdList, assertString } from './validate.js'
+
+/** Node copies in a packed array at its final size (Array.map's results are holey: one layout for every entry). */
+function cloneSubtrees(subtrees: readonly SubTreeNode[]): SubTreeNode[] {
+  const out: SubTreeNode[] = []
+  for (let i = 0; i < subtrees.length; i++) {
+    const n = subtrees[i]!
+    out.push(n.data === undefined ? { name: n.name, parents: [...n.parents] } : { name: n.name, parents: [...n.parents], data: n.data })
+  }
+  return out.slice()
+}
 
 /** A deep copy of an entry (cheap; entries are small plain objects). */
 export function cloneEntry(entry: Entry): Entry {
@@ -25,9 +35,7 @@ export function cloneEntry(entry: Entry): Entry {
   if (entry.sig.pubkey !== undefined) sig.pubkey = entry.sig.pubkey
   return {
     tree: { root: entry.tree.root, parents: [...entry.tree.parents], metadata: entry.tree.metadata },
-    subtrees: entry.subtrees.map((n) =>
-      n.data === undefined ? { name: n.name, parents: [...n.parents] } : { name: n.name, parents: [...n.parents], data: n.data },
-    ),
+    subtrees: cloneSubtrees(entry.subtrees),
     sig,
   }
 }

@@ -111,6 +111,17 @@ export function checkEntryShape(entry: unknown): asserts entry is Entry {
     throw new InvalidEntryError('sig.pubkey must be a string')
 }
 
+/** Node copies (null `data` left out) in a packed array at its final size, like the engine's own entries. */
+function normalisedSubtrees(subtrees: readonly SubTreeNode[]): SubTreeNode[] {
+  const out: SubTreeNode[] = []
+  for (let i = 0; i < subtrees.length; i++) {
+    const node = subtrees[i]!
+    const parents = [...node.parents]
+    out.push(node.data !== undefined && node.data !== null ? { name: node.name, parents, data: node.data } : { name: node.name, parents })
+  }
+  return out.slice()
+}
+
 /**
  * Checks the structure of untrusted input and returns a fresh, normalised
  * Entry (a `data` or `pubkey` of null becomes absent). Checks every field's
@@ -130,11 +141,7 @@ export function validateEntryShape(entry: unknown): Entry {
   if (sig.pubkey !== undefined && sig.pubkey !== null) sigInfo.pubkey = sig.pubkey
   return {
     tree: { root: tree.root, parents: [...tree.parents], metadata: tree.metadata },
-    subtrees: subtrees.map((node) => {
-      const out: SubTreeNode = { name: node.name, parents: [...node.parents] }
-      if (node.data !== undefined && node.data !== null) out.data = node.data
-      return out
-    }),
+    subtrees: normalisedSubtrees(subtrees),
     sig: sigInfo,
   }
 }

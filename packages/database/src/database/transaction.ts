@@ -199,6 +199,22 @@ export class Transaction {
     return this.#commit(who.signer, who.publicKey)
   }
 
+  /** Stores with data, then stores registered in `_index` by this entry (no data), sorted by name. */
+  #stagedStores(): StagedStore[] {
+    const staged: StagedStore[] = []
+    for (const slot of this.#slots.values()) {
+      if (!slot.changed || slot.staged === undefined || slot.crdt.isEmpty?.(slot.staged) === true) continue
+      staged.push({ name: slot.name, typeId: slot.typeId, crdt: slot.crdt, state: slot.staged, data: slot.crdt.encode(slot.staged) })
+    }
+    if (this.#index !== undefined && !this.#index.isEmpty()) {
+      staged.push({ name: INDEX_STORE, typeId: INDEX_TYPE, crdt: docCrdt, state: this.#index, data: this.#index.encode() })
+      for (const name of this.#index.keys())
+        if (!staged.some((s) => s.name === name)) staged.push({ name, typeId: '', crdt: docCrdt, state: undefined, data: undefined })
+    }
+    if (staged.length > 1) staged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return staged
+  }
+
   async #commit(signer: Signer, publicKey: string): Promise<Id> {
     try {
       const tree = this.#owner.id
@@ -206,27 +222,18 @@ export class Transaction {
       const states = this.#states
       const parents = this.#parents
 
-      // Stores with data, then stores registered in _index by this entry (no data).
-      const staged: StagedStore[] = []
-      for (const slot of this.#slots.values()) {
-        if (!slot.changed || slot.staged === undefined || slot.crdt.isEmpty?.(slot.staged) === true) continue
-        staged.push({ name: slot.name, typeId: slot.typeId, crdt: slot.crdt, state: slot.staged, data: slot.crdt.encode(slot.staged) })
-      }
-      if (this.#index !== undefined && !this.#index.isEmpty()) {
-        staged.push({ name: INDEX_STORE, typeId: INDEX_TYPE, crdt: docCrdt, state: this.#index, data: this.#index.encode() })
-        for (const name of this.#index.keys())
-          if (!staged.some((s) => s.name === name)) staged.push({ name, typeId: '', crdt: docCrdt, state: undefined, data: undefined })
-      }
-      if (staged.length > 1) staged.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      const staged = this.#stagedStores()
       // Built directly (not with EntryBuilder): parents and store tips are
-      // already sorted and unique, and names are sorted above. Each node is
-      // made in one literal and the array at its final size: entries are kept
-      // for good, so their layout is what every commit leaves on the heap.
-      const nodeParents = staged.map((s) => states.storeTipsNow(tree, s.name, parents))
-      for (let i = 0; i < staged.length; i++) nodeParents[i] ??= await states.storeTipsAt(tree, staged[i]!.name, parents)
-      const subtrees = staged.map((s, i): SubTreeNode =>
-        s.data === undefined ? { name: s.name, parents: nodeParents[i]! } : { name: s.name, parents: nodeParents[i]!, data: s.data },
-      )
+      // already sorted and unique, and names are sorted. Nodes are made in
+      // one literal each, the array at its final size and always of one
+      // kind (packed): entries are kept for good, and every reader of them
+      // then sees one layout.
+      const nodeParents: Id[][] = []
+      for (let i = 0; i < staged.length; i++) {
+        const name = staged[i]!.name
+        nodeParents.push(states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents)))
+      }
+      const subtrees = staged.length === 1 ? [subtreeNode(staged[0]!, nodeParents[0]!)] : subtreeNodes(staged, nodeParents)
 
       // Validate against the settings at the parents (DECISIONS 6): key lookup
       // and permission, no signature check (we are about to make it).
@@ -285,6 +292,16 @@ export class Transaction {
       throw err
     }
   }
+}
+
+function subtreeNode(s: StagedStore, parents: Id[]): SubTreeNode {
+  return s.data === undefined ? { name: s.name, parents } : { name: s.name, parents, data: s.data }
+}
+
+function subtreeNodes(staged: readonly StagedStore[], nodeParents: readonly Id[][]): SubTreeNode[] {
+  const out: SubTreeNode[] = []
+  for (let i = 0; i < staged.length; i++) out.push(subtreeNode(staged[i]!, nodeParents[i]!))
+  return out.slice() // packed, at its final size
 }
 
 /** The last metadata text written, for the settings tips it names (commits in a row mostly share it). */

@@ -97,17 +97,18 @@ export class EntryBuilder {
    * @throws InvalidEntryError (`INVALID_ENTRY`) when it breaks a data-layer §1.6 rule.
    */
   build(): Entry {
-    const subtrees: SubTreeNode[] = [...this.#nodes.keys()].sort().map((name) => {
+    // Pushed, then copied at its final size: a packed array like the engine's commits make (Array.map's are holey).
+    const subtrees: SubTreeNode[] = []
+    for (const name of [...this.#nodes.keys()].sort()) {
       const draft = this.#nodes.get(name)!
-      const node: SubTreeNode = { name, parents: sortIds(draft.parents) }
-      if (draft.data !== undefined) node.data = draft.data
-      return node
-    })
+      const parents = sortIds(draft.parents)
+      subtrees.push(draft.data === undefined ? { name, parents } : { name, parents, data: draft.data })
+    }
     const sig: SigInfo = { sig: this.#sig.sig, key: this.#sig.key }
     if (this.#sig.pubkey !== undefined) sig.pubkey = this.#sig.pubkey
     const entry: Entry = {
       tree: { root: this.#root, parents: sortIds(this.#parents), metadata: this.#metadata },
-      subtrees,
+      subtrees: subtrees.slice(),
       sig,
     }
     validateEntryRules(entry)
