@@ -18,10 +18,18 @@ const STATUSES: readonly VerificationStatus[] = ['verified', 'unverified', 'fail
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v)
 
-function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string): void {
+const ENTRY_KEYS = ['tree', 'subtrees', 'sig']
+const TREE_KEYS = ['root', 'parents', 'metadata']
+const NODE_KEYS = ['name', 'parents', 'data']
+const SIG_KEYS = ['sig', 'key', 'pubkey']
+
+/** `where`, or `where[index]suffix` for an item of a list: built only for an error message. */
+const place = (where: string, index: number, suffix = ''): string => (index < 0 ? where : `${where}[${index}]${suffix}`)
+
+function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], where: string, index = -1): void {
   // for…in (own enumerable string keys here; inherited ones are skipped) walks without allocating a key array.
   for (const k in obj)
-    if (Object.hasOwn(obj, k) && !allowed.includes(k)) throw new InvalidEntryError(`${where}: unexpected field "${k}"`)
+    if (Object.hasOwn(obj, k) && !allowed.includes(k)) throw new InvalidEntryError(`${place(where, index)}: unexpected field "${k}"`)
 }
 
 // Strings recently found to be well-formed ids: consecutive entries repeat
@@ -42,14 +50,14 @@ function isKnownId(value: unknown): value is Id {
 }
 
 /** Checks a parent list in place: well-formed ids, sorted, no duplicates (data-layer §1.1). */
-function checkIdList(value: unknown, where: string): Id[] {
-  if (!Array.isArray(value)) throw new InvalidEntryError(`${where} must be an array of ids`)
+function checkIdList(value: unknown, list: string, index = -1, suffix = ''): Id[] {
+  if (!Array.isArray(value)) throw new InvalidEntryError(`${place(list, index, suffix)} must be an array of ids`)
   let prev: string | undefined
   for (let i = 0; i < value.length; i++) {
     const id: unknown = value[i]
-    if (!isKnownId(id)) throw new InvalidEntryError(`${where}[${i}] is not a well-formed id`)
+    if (!isKnownId(id)) throw new InvalidEntryError(`${place(list, index, suffix)}[${i}] is not a well-formed id`)
     // Sorted and de-duplicated: the id depends on the exact list.
-    if (prev !== undefined && !(prev < id)) throw new InvalidEntryError(`${where} must be sorted and free of duplicates`)
+    if (prev !== undefined && !(prev < id)) throw new InvalidEntryError(`${place(list, index, suffix)} must be sorted and free of duplicates`)
     prev = id
   }
   return value as Id[]
@@ -66,7 +74,7 @@ function checkSigKey(value: unknown): void {
     onlyKeys(step, ['key', 'tips'], where)
     if (typeof step.key !== 'string') throw new InvalidEntryError(`${where}.key must be a string`)
     if (!('tips' in step)) throw new InvalidEntryError(`${where}.tips is missing`)
-    if (step.tips !== null) checkIdList(step.tips, `${where}.tips`)
+    if (step.tips !== null) checkIdList(step.tips, 'sig.key', i, '.tips')
   }
 }
 
@@ -78,10 +86,10 @@ function checkSigKey(value: unknown): void {
  */
 export function checkEntryShape(entry: unknown): asserts entry is Entry {
   if (!isPlainObject(entry)) throw new InvalidEntryError('entry must be an object')
-  onlyKeys(entry, ['tree', 'subtrees', 'sig'], 'entry')
+  onlyKeys(entry, ENTRY_KEYS, 'entry')
   const { tree, subtrees, sig } = entry
   if (!isPlainObject(tree)) throw new InvalidEntryError('entry.tree must be an object')
-  onlyKeys(tree, ['root', 'parents', 'metadata'], 'tree')
+  onlyKeys(tree, TREE_KEYS, 'tree')
   if (typeof tree.root !== 'string' || (tree.root !== '' && !isKnownId(tree.root)))
     throw new InvalidEntryError('tree.root must be "" or a well-formed id')
   checkIdList(tree.parents, 'tree.parents')
@@ -92,19 +100,18 @@ export function checkEntryShape(entry: unknown): asserts entry is Entry {
   let prevName: string | undefined
   for (let i = 0; i < subtrees.length; i++) {
     const node: unknown = subtrees[i]
-    const where = `subtrees[${i}]`
-    if (!isPlainObject(node)) throw new InvalidEntryError(`${where} must be an object`)
-    onlyKeys(node, ['name', 'parents', 'data'], where)
-    if (typeof node.name !== 'string') throw new InvalidEntryError(`${where}.name must be a string`)
+    if (!isPlainObject(node)) throw new InvalidEntryError(`${place('subtrees', i)} must be an object`)
+    onlyKeys(node, NODE_KEYS, 'subtrees', i)
+    if (typeof node.name !== 'string') throw new InvalidEntryError(`${place('subtrees', i)}.name must be a string`)
     if (prevName !== undefined && !(prevName < node.name)) throw new InvalidEntryError('subtrees must be sorted by name and unique')
     prevName = node.name
-    checkIdList(node.parents, `${where}.parents`)
+    checkIdList(node.parents, 'subtrees', i, '.parents')
     if (node.data !== undefined && node.data !== null && typeof node.data !== 'string')
-      throw new InvalidEntryError(`${where}.data must be a string`)
+      throw new InvalidEntryError(`${place('subtrees', i)}.data must be a string`)
   }
 
   if (!isPlainObject(sig)) throw new InvalidEntryError('entry.sig must be an object')
-  onlyKeys(sig, ['sig', 'key', 'pubkey'], 'sig')
+  onlyKeys(sig, SIG_KEYS, 'sig')
   if (sig.sig !== null && typeof sig.sig !== 'string') throw new InvalidEntryError('sig.sig must be a string or null')
   checkSigKey(sig.key)
   if (sig.pubkey !== undefined && sig.pubkey !== null && typeof sig.pubkey !== 'string')
