@@ -282,8 +282,13 @@ export class User {
       await keys.set(rowId, { ...current, databaseSigKeys: { ...current.databaseSigKeys, [databaseId]: match.sigKey } })
       const prefs = await txn.getStore(DATABASES_TABLE, Table<DatabasePrefsRow>)
       const previous = await prefs.get(databaseId)
-      const addedAt =
-        previous && typeof previous.addedAt === 'number' && Number.isFinite(previous.addedAt) ? previous.addedAt : Date.now()
+      let addedAt = previous && typeof previous.addedAt === 'number' && Number.isFinite(previous.addedAt) ? previous.addedAt : undefined
+      if (addedAt === undefined) {
+        // Strictly after every tracked database, so the list's order is the order of tracking.
+        let latest = 0
+        for (const [, value] of await prefs.entries()) if (typeof value.addedAt === 'number' && value.addedAt > latest) latest = value.addedAt
+        addedAt = Math.max(Date.now(), latest + 1)
+      }
       await prefs.set(databaseId, { ...tracked, addedAt })
       await txn.commit()
     })
