@@ -27,5 +27,6 @@ export function nodeSha256Hex(data: Uint8Array | string): string {
 
 /** Standard padded base64 through `Buffer` (a view, no copy of the bytes). */
 export function nodeBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64')
+  const buffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return buffer.toString('base64')
 }

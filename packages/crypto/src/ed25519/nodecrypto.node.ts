@@ -96,7 +96,8 @@ export const nodeEd25519: Ed25519 = {
       publicKey,
       sign: async (message: Uint8Array) => plain(nodeSign(null, checkMessage(message), key)),
       // Buffer.from takes small texts from Node's shared pool: no fresh ArrayBuffer per signature.
-      signText: async (text: string) => plain(nodeSign(null, Buffer.from(astring(text, 'text'), 'utf8'), key)),
+      // The signature is the Buffer node:crypto made (a Uint8Array; no second view object).
+      signText: async (text: string) => nodeSign(null, Buffer.from(astring(text, 'text'), 'utf8'), key),
     }
   },
   async sign(message, seed) {

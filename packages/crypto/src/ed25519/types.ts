@@ -18,7 +18,8 @@ export interface SigningKey {
   /**
    * Optional: the signature of the UTF-8 bytes of `text`, the same as
    * `sign(utf8Encode(text))`, for implementations that can hand the text to
-   * the signer without allocating a fresh copy of its bytes (node:crypto).
+   * the signer without allocating a fresh copy of its bytes (node:crypto,
+   * whose result is a `Buffer`, a `Uint8Array` subclass).
    * @throws TypeError when `text` is not a string.
    */
   signText?(text: string): Promise<Uint8Array>

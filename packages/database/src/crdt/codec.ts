@@ -36,8 +36,10 @@ function encodeNode(node: Node, depth: number): string {
     let s = '{"doc":{'
     const children = node._children
     if (children.size === 1) {
-      // One key (a typical change set): no key array to sort.
-      for (const [key, child] of children) s += JSON.stringify(key) + ':' + encodeNode(child, depth + 1)
+      // One key (a typical change set): no key array to sort, no iterator.
+      children.forEach((child, key) => {
+        s += JSON.stringify(key) + ':' + encodeNode(child, depth + 1)
+      })
     } else {
       const keys = [...children.keys()].sort()
       for (let i = 0; i < keys.length; i++) {

@@ -172,10 +172,11 @@ export function lay(a: Node | undefined, b: Node): Node {
       copy._replace = true
       return copy
     }
-    for (const [k, v] of b._children) {
+    const into = a._children
+    b._children.forEach((v, k) => {
       // A scalar or tombstone wins whatever is below: no lookup in `a` (often a large Doc).
-      a._children.set(k, v instanceof Doc || v instanceof List ? lay(a._children.get(k), v) : v)
-    }
+      into.set(k, v instanceof Doc || v instanceof List ? lay(into.get(k), v) : v)
+    })
     return a
   }
   if (b instanceof List) {

@@ -36,6 +36,8 @@ interface StagedStore extends StagedDelta {
   readonly data: string | undefined
 }
 
+const NO_SLOTS: readonly Slot[] = []
+
 /** Type id under which `_index` states are kept. */
 const INDEX_TYPE = 'index:v1'
 
@@ -67,7 +69,8 @@ export interface TxnOwner {
 export class Transaction {
   readonly #owner: TxnOwner
   readonly #parents: Id[]
-  readonly #slots = new Map<string, Slot>()
+  /** Opened stores, in opening order (a transaction opens a few: a list is cheaper than a Map). */
+  #slots: Slot[] | undefined
   #index: Doc | undefined
   #state: 'open' | 'committing' | 'closed' = 'open'
 
@@ -94,6 +97,12 @@ export class Transaction {
     return sharedOf(this.#owner.engine).states
   }
 
+  #slot(name: string): Slot | undefined {
+    const slots = this.#slots
+    if (slots !== undefined) for (let i = 0; i < slots.length; i++) if (slots[i]!.name === name) return slots[i]
+    return undefined
+  }
+
   #checkOpen(): void {
     if (this.#state !== 'open') throw new TxnClosedError()
   }
@@ -109,7 +118,7 @@ export class Transaction {
     if (isSystemStore(name)) throw new RangeError(`"${name}" is a reserved store name`)
     const S = checkStoreClass(Store) as StoreClass<S>
     this.#checkOpen()
-    const existing = this.#slots.get(name)
+    const existing = this.#slot(name)
     if (existing !== undefined) {
       if (existing.typeId !== S.typeId) throw new TypeMismatchError(name, S.typeId, existing.typeId)
       return existing.handle as S
@@ -119,7 +128,7 @@ export class Transaction {
     const registered =
       known === undefined ? await registeredTypeAt(this.#owner.engine, this.#owner.id, this.#parents, name) : known === '' ? undefined : known
     if (registered !== undefined && registered !== S.typeId) throw new TypeMismatchError(name, S.typeId, registered)
-    const again = this.#slots.get(name)
+    const again = this.#slot(name)
     if (again !== undefined) {
       if (again.typeId !== S.typeId) throw new TypeMismatchError(name, S.typeId, again.typeId)
       return again.handle as S
@@ -132,7 +141,7 @@ export class Transaction {
   /** The settings store (name, auth keys, other settings). @throws TxnClosedError after commit. */
   async getSettingsStore(): Promise<SettingsStore> {
     this.#checkOpen()
-    const existing = this.#slots.get(SETTINGS_STORE)
+    const existing = this.#slot(SETTINGS_STORE)
     if (existing !== undefined) return existing.handle as SettingsStore
     return this.#open(SETTINGS_STORE, SettingsStore as StoreClass<SettingsStore>)
   }
@@ -156,7 +165,8 @@ export class Transaction {
       },
     }
     slot.handle = new S(context)
-    this.#slots.set(name, slot)
+    if (this.#slots === undefined) this.#slots = [slot]
+    else this.#slots.push(slot)
     return slot.handle as S
   }
 
@@ -169,7 +179,9 @@ export class Transaction {
 
   /** Ends the borrows of committed states (a borrow still being acquired just expires). */
   #releaseBases(): void {
-    for (const slot of this.#slots.values()) {
+    const slots = this.#slots ?? NO_SLOTS
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!
       slot.acquired?.release()
       slot.acquired = undefined
       slot.base = undefined
@@ -202,7 +214,9 @@ export class Transaction {
   /** Stores with data, then stores registered in `_index` by this entry (no data), sorted by name. */
   #stagedStores(): StagedStore[] {
     const staged: StagedStore[] = []
-    for (const slot of this.#slots.values()) {
+    const slots = this.#slots ?? NO_SLOTS
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i]!
       if (!slot.changed || slot.staged === undefined || slot.crdt.isEmpty?.(slot.staged) === true) continue
       staged.push({ name: slot.name, typeId: slot.typeId, crdt: slot.crdt, state: slot.staged, data: slot.crdt.encode(slot.staged) })
     }
@@ -228,10 +242,10 @@ export class Transaction {
       // one literal each, the array at its final size and always of one
       // kind (packed): entries are kept for good, and every reader of them
       // then sees one layout.
-      const nodeParents: Id[][] = []
+      const nodeParents = new Array<Id[]>(staged.length)
       for (let i = 0; i < staged.length; i++) {
         const name = staged[i]!.name
-        nodeParents.push(states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents)))
+        nodeParents[i] = states.storeTipsNow(tree, name, parents) ?? (await states.storeTipsAt(tree, name, parents))
       }
       const subtrees = staged.length === 1 ? [subtreeNode(staged[0]!, nodeParents[0]!)] : subtreeNodes(staged, nodeParents)
 

@@ -315,12 +315,13 @@ export class StateManager {
       const sh = head.stores.get(node.name)
       if (sh === undefined) continue
       const linear = sameTips(sh.tips, node.parents)
-      for (const [typeId, kept] of sh.kept) {
+      // forEach, not for…of: no iterator objects per commit before the JIT has run (deleting the current key is allowed).
+      sh.kept.forEach((kept, typeId) => {
         if (!linear) {
           // Still the state at the old tips: keep it for merges from there.
           this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.state)
           sh.kept.delete(typeId)
-          continue
+          return
         }
         if (node.data !== undefined) {
           if (kept.pinned || kept.borrows > 0) {
@@ -342,7 +343,7 @@ export class StateManager {
           else kept.state = absorbData(kept.crdt, kept.state, entry, node.name)
         }
         kept.tips = alone
-      }
+      })
       sh.tips = advanceTips(sh.tips, node.parents, id, alone)
     }
   }
