@@ -22,7 +22,7 @@ export {
   assertBytes,
   checkPut,
 } from './validate.js'
-export { sealEntry, signAndSealEntry } from './seal.js'
+export { sealEntry, signAndSealEntry, prepareSeal, type Sealing } from './seal.js'
 export { compareByHeightThenId, compareIds, type HeightAndId } from './order.js'
 export { AbstractBackend, cloneEntry } from './abstract-backend.js'
 export * from './graph/index.js'

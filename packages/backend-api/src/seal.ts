@@ -57,14 +57,77 @@ export function sealEntry(entry: Entry): Id {
   return id
 }
 
+/** A seal in progress, from {@link prepareSeal}: the text to sign, and the step that completes the seal. */
+export interface Sealing {
+  /** The canonical signing text (`sig.sig` null): the signature must cover its UTF-8 bytes (`signingBytes(entry)`). */
+  readonly text: string
+  /**
+   * Sets `sig.sig` to the base64 of `signature`, freezes `sig`, hashes the
+   * signed form (the same text with the quoted signature in place of
+   * `null`) and records the seal. Returns the entry's id.
+   * @throws InvalidEntryError (`INVALID_ENTRY`) when `sig` changed meanwhile or the seal was already finished.
+   */
+  finish(signature: Uint8Array): Id
+}
+
+class SealInProgress implements Sealing {
+  readonly text: string
+  #entry: Entry | undefined
+  readonly #head: string
+  readonly #tail: string
+  readonly #key: Entry['sig']['key']
+  readonly #pubkey: string | undefined
+
+  constructor(entry: Entry, head: string, tail: string) {
+    this.#entry = entry
+    this.#head = head
+    this.#tail = tail
+    this.#key = entry.sig.key
+    this.#pubkey = entry.sig.pubkey
+    this.text = head + 'null' + tail
+  }
+
+  finish(signature: Uint8Array): Id {
+    const entry = this.#entry
+    if (entry === undefined) throw new InvalidEntryError('this seal is already finished')
+    const sig = entry.sig
+    // `sig` stayed writable for the signature: nothing else in it may have moved.
+    if (sig.key !== this.#key || sig.pubkey !== this.#pubkey || sig.sig !== null)
+      throw new InvalidEntryError('the entry changed while it was being signed')
+    const text = bytesToBase64(signature)
+    sig.sig = text
+    Object.freeze(sig)
+    this.#entry = undefined
+    // Base64 needs no JSON escaping: the quoted text is what JSON.stringify writes.
+    const id = hashText(this.#head + '"' + text + '"' + this.#tail)
+    markSealed(entry, id)
+    return id
+  }
+}
+
 /**
- * Signs and seals an entry in one pass over its canonical text: validates
- * it in place, freezes everything but `sig`, writes the text once and has
- * `signText` sign its signing form (`sig.sig` null) — the signature must
- * cover the UTF-8 bytes of that text (`signingBytes(entry)`); then sets
- * `sig.sig` to the base64 signature, freezes `sig`, and hashes the signed
- * form — the same text with the quoted signature in place of `null` — for
- * the id. The caller sets `sig.key`/`sig.pubkey` first and must not change them.
+ * Starts signing and sealing an entry in one pass over its canonical text:
+ * validates it in place (shape and data-layer §1.6 rules), freezes
+ * everything but `sig`, and writes the text once. Sign `text`, then call
+ * `finish(signature)` for the id; {@link signAndSealEntry} does both. The
+ * caller sets `sig.key`/`sig.pubkey` first and must not change them.
+ * @throws InvalidEntryError (`INVALID_ENTRY`) for a malformed entry or one whose `sig.sig` is not null.
+ * @example
+ * const sealing = prepareSeal(entry)
+ * const id = sealing.finish(await key.sign(utf8Encode(sealing.text)))
+ */
+export function prepareSeal(entry: Entry): Sealing {
+  checkEntryShape(entry)
+  validateEntryRules(entry)
+  if (entry.sig.sig !== null) throw new InvalidEntryError('an entry to sign must have sig.sig null')
+  freezeAllButSig(entry)
+  const { head, tail } = entryTextParts(entry)
+  return new SealInProgress(entry, head, tail)
+}
+
+/**
+ * {@link prepareSeal}, `signText` over its text, then `finish`: the entry
+ * signed, frozen and sealed; returns its id.
  * @throws InvalidEntryError (`INVALID_ENTRY`) for a malformed entry, one
  * whose `sig.sig` is not null, or one whose `sig` changed while signing;
  * whatever `signText` throws (the entry then stays unsigned).
@@ -72,22 +135,6 @@ export function sealEntry(entry: Entry): Id {
  * const id = await signAndSealEntry(entry, (text) => key.sign(utf8Encode(text)))
  */
 export async function signAndSealEntry(entry: Entry, signText: (text: string) => Promise<Uint8Array> | Uint8Array): Promise<Id> {
-  checkEntryShape(entry)
-  validateEntryRules(entry)
-  if (entry.sig.sig !== null) throw new InvalidEntryError('an entry to sign must have sig.sig null')
-  freezeAllButSig(entry)
-  const sig = entry.sig
-  const { key, pubkey } = sig
-  const { head, tail } = entryTextParts(entry)
-  const signature = await signText(head + 'null' + tail)
-  // `sig` stayed writable for the signature: nothing else in it may have moved.
-  if (sig.key !== key || sig.pubkey !== pubkey || sig.sig !== null || entry.sig !== sig)
-    throw new InvalidEntryError('the entry changed while it was being signed')
-  const text = bytesToBase64(signature)
-  sig.sig = text
-  Object.freeze(sig)
-  // Base64 needs no JSON escaping: the quoted text is what JSON.stringify writes.
-  const id = hashText(head + '"' + text + '"' + tail)
-  markSealed(entry, id)
-  return id
+  const sealing = prepareSeal(entry)
+  return sealing.finish(await signText(sealing.text))
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { createHash } from 'node:crypto'
 import {
   checkPut,
+  prepareSeal,
   encodeEntry,
   encodeEntryText,
   entryId,
@@ -110,6 +111,22 @@ describe('signAndSealEntry', () => {
     expect(Object.isFrozen(e.sig.key) && Object.isFrozen((e.sig.key as { tips: string[] }[])[0]!.tips)).toBe(true)
     expect(checkPut(id, e, 'verified')).toBe(e)
     expect(await code(() => checkPut(A, e, 'verified'))).toBe('INVALID_ENTRY')
+  })
+
+  it('prepareSeal: text is the signing form, finish gives the id once; nothing is sealed before finish', async () => {
+    const e = entry()
+    const expected = new TextDecoder().decode(signingBytes(e))
+    const sealing = prepareSeal(e)
+    expect(sealing.text).toBe(expected)
+    expect(Object.isFrozen(e.tree) && !Object.isFrozen(e.sig)).toBe(true)
+    const id = sealing.finish(SIG)
+    expect(id).toBe(entryId(e))
+    expect(checkPut(id, e, 'verified')).toBe(e)
+    expect(await code(() => sealing.finish(SIG))).toBe('INVALID_ENTRY')
+    const unfinished = entry()
+    const other = prepareSeal(unfinished)
+    expect(other.text).toBe(expected)
+    expect(await code(() => checkPut(id, unfinished, 'verified'))).toBe('INVALID_ENTRY') // unsigned: not this id, not sealed
   })
 
   it('gives the id sealEntry gives after signing separately', async () => {

@@ -3,7 +3,7 @@
  * `Transaction`: stages changes to any number of stores and commits them as
  * one signed entry (data-layer §3, DECISIONS 6).
  */
-import type { DelegationStep, Entry, Id, SigInfo, SubTreeNode } from '@engram/backend-api'
+import { prepareSeal, type DelegationStep, type Entry, type Id, type SigInfo, type SubTreeNode } from '@engram/backend-api'
 import {
   Permission,
   checkSettingsChange,
@@ -13,7 +13,7 @@ import {
   type ResolvedSigner,
 } from '../auth/index.js'
 import type { Doc } from '../crdt/index.js'
-import { signEntry } from '../entry/sign.js'
+import { signText } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
 import { sameTips, type Acquired, type StagedDelta } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
@@ -279,7 +279,9 @@ export class Transaction {
 
       // `parents` is this transaction's own sorted copy, never handed out: the entry may keep (and freeze) it.
       const entry: Entry = { tree: { root: tree, parents, metadata }, subtrees, sig }
-      const id = await signEntry(entry, signer.key)
+      // Signed and sealed inline (prepareSeal/finish): one async step less than signEntry.
+      const sealing = prepareSeal(entry)
+      const id = sealing.finish(await signText(signer.key, sealing.text))
       if (await engine.backend.has(id)) {
         // The same change at the same tips by the same key: already stored.
         this.#state = 'closed'

@@ -7,7 +7,7 @@
 import {
   entryId,
   InvalidEntryError,
-  signAndSealEntry,
+  prepareSeal,
   signingBytes,
   validateEntryRules,
   validateEntryShape,
@@ -21,9 +21,15 @@ import { base64ToBytes, utf8Encode, ed25519 as defaultEd25519, type Ed25519, typ
  * hashed once: the backend will not hash it again) and returns its id. The
  * caller sets `sig.key`/`sig.pubkey` first and does not change it afterwards.
  */
-export function signEntry(entry: Entry, key: SigningKey): Promise<Id> {
+export async function signEntry(entry: Entry, key: SigningKey): Promise<Id> {
   entry.sig.sig = null
-  return signAndSealEntry(entry, (text) => (typeof key.signText === 'function' ? key.signText(text) : key.sign(utf8Encode(text))))
+  const sealing = prepareSeal(entry)
+  return sealing.finish(await signText(key, sealing.text))
+}
+
+/** The signature of the UTF-8 bytes of `text` by `key` (through `key.signText`, which spares a copy, when it has one). */
+export function signText(key: SigningKey, text: string): Promise<Uint8Array> {
+  return typeof key.signText === 'function' ? key.signText(text) : key.sign(utf8Encode(text))
 }
 
 /** The 64 signature bytes of a signed entry, or `undefined` when it has none or it is malformed. */
