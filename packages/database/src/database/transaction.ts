@@ -252,33 +252,19 @@ export class Transaction {
       // Validate against the settings at the parents (DECISIONS 6): key lookup
       // and permission, no signature check (we are about to make it).
       const settingsTips = states.storeTipsNow(tree, SETTINGS_STORE, parents) ?? (await states.storeTipsAt(tree, SETTINGS_STORE, parents))
-      const metadata = settingsTipsMetadata(settingsTips)
       const sig = sigInfo(signer, publicKey)
       let settingsDelta: Doc | undefined
-      for (const s of staged) if (s.name === SETTINGS_STORE) settingsDelta = s.state as Doc
+      for (let i = 0; i < staged.length; i++) if (staged[i]!.name === SETTINGS_STORE) settingsDelta = staged[i]!.state as Doc
+      // A signer resolved at these settings tips is memoised (tips name a state for good); a settings change is always checked in full.
       const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
-      let resolved = memoName === undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
-      if (resolved === undefined || settingsDelta !== undefined) {
-        const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
-        try {
-          const settings = settingsAcq.state
-          resolved =
-            typeof sig.key === 'string'
-              ? resolveDirect(settings, sig.key, sig.pubkey)
-              : await resolveSigKey(settings, sig, delegationContext(engine))
-          if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved)
-          if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
-          if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta), settingsDelta)
-        } finally {
-          settingsAcq.release()
-        }
-      }
+      const memo = memoName === undefined || settingsDelta !== undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
+      const resolved = memo ?? (await this.#resolveSigner(sig, memoName, settingsTips, settingsDelta, publicKey))
       if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
       if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
         throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
 
       // `parents` is this transaction's own sorted copy, never handed out: the entry may keep (and freeze) it.
-      const entry: Entry = { tree: { root: tree, parents, metadata }, subtrees, sig }
+      const entry: Entry = { tree: { root: tree, parents, metadata: settingsTipsMetadata(settingsTips) }, subtrees, sig }
       // Signed and sealed inline (prepareSeal/finish): one async step less than signEntry.
       const sealing = prepareSeal(entry)
       const id = sealing.finish(await signText(signer.key, sealing.text))
@@ -306,6 +292,37 @@ export class Transaction {
       // Nothing was stored: the transaction stays open.
       this.#state = 'open'
       throw err
+    }
+  }
+
+  /**
+   * The signer `sig` names, resolved against the settings at `settingsTips`
+   * (memoised under `memoName` when given), and a settings change checked
+   * against the signer's priority.
+   * @throws UnauthorizedError; InvalidSettingsError.
+   */
+  async #resolveSigner(
+    sig: SigInfo,
+    memoName: string | undefined,
+    settingsTips: Id[],
+    settingsDelta: Doc | undefined,
+    publicKey: string,
+  ): Promise<ResolvedSigner> {
+    const tree = this.#owner.id
+    const states = this.#states
+    const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
+    try {
+      const settings = settingsAcq.state
+      const resolved =
+        typeof sig.key === 'string'
+          ? resolveDirect(settings, sig.key, sig.pubkey)
+          : await resolveSigKey(settings, sig, delegationContext(this.#owner.engine))
+      if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved)
+      if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
+      if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta), settingsDelta)
+      return resolved
+    } finally {
+      settingsAcq.release()
     }
   }
 }
