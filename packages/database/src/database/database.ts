@@ -61,12 +61,9 @@ export class Database {
     this.id = id
     this.#signer = signer
     this.#publicKey = signer === undefined ? undefined : formatPublicKey(signer.key.publicKey)
-    const self = this
-    this.#owner = {
-      id,
-      engine,
-      signer: () => (self.#signer === undefined ? undefined : { signer: self.#signer, publicKey: self.#publicKey! }),
-    }
+    // The signer of a handle never changes: one object, handed to every commit.
+    const who = signer === undefined ? undefined : { signer, publicKey: this.#publicKey! }
+    this.#owner = { id, engine, states: sharedOf(engine).states, signer: () => who }
   }
 
   /**
@@ -164,7 +161,7 @@ export class Database {
   /** A transaction at the current tips. */
   newTransaction(): Promise<Transaction> {
     // The tips are in memory on the usual path: no await then.
-    const tips = sharedOf(this.engine).states.tipsNow(this.id)
+    const tips = this.#owner.states.tipsNow(this.id)
     if (tips !== undefined) return Promise.resolve(new Transaction(this.#owner, tips, true))
     return this.getTips().then((loaded) => new Transaction(this.#owner, loaded))
   }

@@ -15,7 +15,7 @@ import {
 import type { Doc } from '../crdt/index.js'
 import { signText } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
-import { sameTips, type Acquired, type StagedDelta } from '../state/index.js'
+import { sameTips, type Acquired, type StagedDelta, type StateManager } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { INDEX_STORE, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
@@ -57,6 +57,8 @@ interface Slot {
 export interface TxnOwner {
   readonly id: Id
   readonly engine: Engine
+  /** The engine's shared states (looked up once per handle, not per use). */
+  readonly states: StateManager
   /** The signer and its `ed25519:` public key, or undefined for a read-only handle. */
   signer(): { signer: Signer; publicKey: string } | undefined
 }
@@ -93,8 +95,8 @@ export class Transaction {
     return this.#state === 'closed'
   }
 
-  get #states() {
-    return sharedOf(this.#owner.engine).states
+  get #states(): StateManager {
+    return this.#owner.states
   }
 
   #slot(name: string): Slot | undefined {
@@ -124,7 +126,7 @@ export class Transaction {
       return existing.handle as S
     }
     // Known without I/O on the usual path (current tips): no await then.
-    const known = registeredTypeNow(this.#owner.engine, this.#owner.id, this.#parents, name)
+    const known = registeredTypeNow(this.#owner.states, this.#owner.id, this.#parents, name)
     const registered =
       known === undefined ? await registeredTypeAt(this.#owner.engine, this.#owner.id, this.#parents, name) : known === '' ? undefined : known
     if (registered !== undefined && registered !== S.typeId) throw new TypeMismatchError(name, S.typeId, registered)
@@ -353,8 +355,7 @@ function settingsTipsMetadata(settingsTips: readonly Id[]): string {
  * @internal What {@link registeredTypeAt} gives, when it is known without
  * I/O (current tips, memo filled): the type id, `''` for none, else `undefined`.
  */
-function registeredTypeNow(engine: Engine, tree: Id, parents: readonly Id[], name: string): string | undefined {
-  const states = sharedOf(engine).states
+function registeredTypeNow(states: StateManager, tree: Id, parents: readonly Id[], name: string): string | undefined {
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents)
   if (indexTips === undefined) return undefined
   return states.registered.get(tree, indexTips, name)
