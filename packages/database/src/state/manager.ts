@@ -19,7 +19,7 @@ import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
 import type { StoreCrdt } from '../store/types.js'
 import { LruCache } from './lru.js'
 import { TipsMemo } from './memo.js'
-import { advanceTips, normalizeTips, sameTips, tipsKey } from './tips.js'
+import { advanceTips, noIds, normalizeTips, sameTips, tipsKey } from './tips.js'
 
 /** A state kept at the current tips of one store, for one store type. */
 interface KeptState {
@@ -166,7 +166,7 @@ export class StateManager {
 
   /** Store tips limited to the history of `mainTips` (sorted). */
   async storeTipsAt(tree: Id, store: string, mainTips: readonly Id[]): Promise<Id[]> {
-    if (mainTips.length === 0) return []
+    if (mainTips.length === 0) return noIds()
     const head = await this.#head(tree)
     if (sameTips(head.tips, mainTips)) {
       const sh = await this.#storeHead(tree, store)

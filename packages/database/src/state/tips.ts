@@ -4,9 +4,22 @@
  */
 import type { Id } from '@engram/backend-api'
 
+/**
+ * A new empty id list laid out like a non-empty one. V8 gives `[]` another
+ * layout (small-integer elements) than a list of strings, so code optimized
+ * on id lists deoptimizes when an empty one from `[]` comes by (the first
+ * commit to a store, a new database).
+ */
+export function noIds(): Id[] {
+  const ids: Id[] = ['']
+  ids.pop()
+  return ids
+}
+
 /** Sorted, de-duplicated copy. */
 export function normalizeTips(ids: readonly Id[]): Id[] {
-  if (ids.length <= 1) return [...ids]
+  if (ids.length === 0) return noIds()
+  if (ids.length === 1) return [ids[0]!]
   const out = [...new Set(ids)]
   return out.sort()
 }
