@@ -26,12 +26,6 @@ import {
 import { parseSnapshot, serializeSnapshot, type SnapshotData } from './snapshot-format.js'
 import { TreeIndex } from './tree-index.js'
 
-interface StoredEntry {
-  entry: Entry
-  status: VerificationStatus
-  tree: Id
-}
-
 const EMPTY_INDEX = new TreeIndex()
 
 /**
@@ -42,10 +36,11 @@ const EMPTY_INDEX = new TreeIndex()
  * unencrypted: protect the file like a private key.
  */
 export class MemoryBackend extends AbstractBackend {
-  private readonly records = new Map<Id, StoredEntry>()
+  /** Every stored entry by id. Its database is `entryTree(id, entry)`; its status `verified` unless listed in `statusSets`. */
+  private readonly records = new Map<Id, Entry>()
   /** Every id of each database, in arrival order (append-only: an id is filed once and never leaves its database). */
   private readonly idsByTree = new Map<Id, Id[]>()
-  /** Ids by status, except `verified` (most entries: listed by a scan of `records`, which is rare). */
+  /** Ids by status, except `verified` (most entries: the rest of `records`; no record object per entry). */
   private readonly statusSets: Record<Exclude<VerificationStatus, 'verified'>, Set<Id>> = {
     unverified: new Set(),
     failed: new Set(),
@@ -63,18 +58,18 @@ export class MemoryBackend extends AbstractBackend {
     this.store(id, checked, status)
   }
 
-  /** Files an entry; `index: false` leaves a verified entry for a bulk {@link TreeIndex.build}. */
-  private store(id: Id, entry: Entry, status: VerificationStatus, index = true): StoredEntry {
-    const tree = entryTree(id, entry)
-    const record: StoredEntry = { entry, status, tree }
-    this.records.set(id, record)
+  /** Files an entry and returns its database; `index: false` leaves a verified entry for a bulk {@link TreeIndex.build}. */
+  private store(id: Id, entry: Entry, status: VerificationStatus, index = true): Id {
+    const root = isRootEntry(entry)
+    const tree = root ? id : entry.tree.root
+    this.records.set(id, entry)
     const ids = this.idsByTree.get(tree)
     if (ids === undefined) this.idsByTree.set(tree, [id])
     else ids.push(id)
     if (status !== 'verified') this.statusSets[status].add(id)
-    if (isRootEntry(entry)) this.roots.add(id)
+    if (root) this.roots.add(id)
     if (status === 'verified' && index) this.indexFor(tree).add(id, entry)
-    return record
+    return tree
   }
 
   private indexFor(tree: Id): TreeIndex {
@@ -83,15 +78,19 @@ export class MemoryBackend extends AbstractBackend {
     return index
   }
 
-  private record(id: Id): StoredEntry {
+  private record(id: Id): Entry {
     assertString(id, 'id')
-    const record = this.records.get(id)
-    if (!record) throw new EntryNotFoundError(id)
-    return record
+    const entry = this.records.get(id)
+    if (!entry) throw new EntryNotFoundError(id)
+    return entry
+  }
+
+  private statusOf(id: Id): VerificationStatus {
+    return this.statusSets.unverified.has(id) ? 'unverified' : this.statusSets.failed.has(id) ? 'failed' : 'verified'
   }
 
   async get(id: Id): Promise<Entry> {
-    return cloneEntry(this.record(id).entry)
+    return cloneEntry(this.record(id))
   }
 
   async has(id: Id): Promise<boolean> {
@@ -100,23 +99,24 @@ export class MemoryBackend extends AbstractBackend {
   }
 
   async getStatus(id: Id): Promise<VerificationStatus> {
-    return this.record(id).status
+    this.record(id)
+    return this.statusOf(id)
   }
 
   async setStatus(id: Id, status: VerificationStatus): Promise<void> {
     assertStatus(status)
-    const record = this.record(id)
-    const old = record.status
+    const entry = this.record(id)
+    const old = this.statusOf(id)
     if (old === status) return
     if (old !== 'verified') this.statusSets[old].delete(id)
     if (status !== 'verified') this.statusSets[status].add(id)
-    record.status = status
-    if (status === 'verified') this.indexFor(record.tree).add(id, record.entry)
+    const tree = entryTree(id, entry)
+    if (status === 'verified') this.indexFor(tree).add(id, entry)
     else if (old === 'verified') {
       // Leaving the visible DAG can lower heights and revive tips: rebuild
       // this database's index (rare: the engine verifies before it trusts).
-      const rest = new Map([...this.indexFor(record.tree).all()].filter(([other]) => other !== id))
-      this.indexes.set(record.tree, TreeIndex.build(rest))
+      const rest = new Map([...this.indexFor(tree).all()].filter(([other]) => other !== id))
+      this.indexes.set(tree, TreeIndex.build(rest))
     }
   }
 
@@ -124,7 +124,7 @@ export class MemoryBackend extends AbstractBackend {
     const wanted = assertStatus(status)
     if (wanted !== 'verified') return [...this.statusSets[wanted]].sort(compareIds)
     const ids: Id[] = []
-    for (const [id, record] of this.records) if (record.status === 'verified') ids.push(id)
+    for (const id of this.records.keys()) if (this.statusOf(id) === 'verified') ids.push(id)
     return ids.sort(compareIds)
   }
 
@@ -205,7 +205,7 @@ export class MemoryBackend extends AbstractBackend {
   async save(path: string): Promise<void> {
     assertString(path, 'path')
     const data: SnapshotData = {
-      entries: new Map([...this.records].map(([id, r]) => [id, { entry: r.entry, status: r.status }])),
+      entries: new Map([...this.records].map(([id, entry]) => [id, { entry, status: this.statusOf(id) }])),
       localKeys: this.localKeys,
       metadata: this.metadata,
     }
@@ -234,10 +234,10 @@ export class MemoryBackend extends AbstractBackend {
     const verifiedByTree = new Map<Id, Map<Id, Entry>>()
     for (const [id, { entry, status }] of data.entries) {
       // Verified entries are indexed in bulk below, parents first.
-      const record = backend.store(id, entry, status, false)
+      const tree = backend.store(id, entry, status, false)
       if (status !== 'verified') continue
-      let m = verifiedByTree.get(record.tree)
-      if (!m) verifiedByTree.set(record.tree, (m = new Map()))
+      let m = verifiedByTree.get(tree)
+      if (!m) verifiedByTree.set(tree, (m = new Map()))
       m.set(id, entry)
     }
     for (const [tree, entries] of verifiedByTree) backend.indexes.set(tree, TreeIndex.build(entries))
