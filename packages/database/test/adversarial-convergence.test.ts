@@ -9,53 +9,11 @@ import {
   Database,
   Doc,
   DocStore,
-  EntryBuilder,
   Permission,
-  SettingsStore,
-  signEntry,
   type Engine,
-  type Entry,
   type Id,
-  type SigKey,
 } from '@engram/database'
-import type { SigningKey } from '@engram/crypto'
-import { keyFromSeed, newEngine, pub, setup } from './helpers.js'
-
-interface Forged {
-  id: Id
-  entry: Entry
-}
-
-async function forge(o: {
-  db: Id
-  parents: Id[]
-  stores?: Record<string, { parents: Id[]; data?: string }>
-  sigKey: SigKey
-  key: SigningKey
-}): Promise<Forged> {
-  const b = new EntryBuilder(o.db).setParents(o.parents)
-  for (const [name, node] of Object.entries(o.stores ?? {})) {
-    b.setSubtreeParents(name, node.parents)
-    if (node.data !== undefined) b.setSubtreeData(name, node.data)
-  }
-  const entry = b.setSig({ sig: null, key: o.sigKey }).build()
-  return { id: await signEntry(entry, o.key), entry }
-}
-
-const data = (obj: Record<string, unknown>): string => Doc.fromJSON(obj as never).encode()
-
-async function write(db: Database, values: Record<string, unknown>, tips?: Id[]): Promise<Id> {
-  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
-  const s = await txn.getStore('s', DocStore)
-  for (const [k, v] of Object.entries(values)) await s.set(k, v as never)
-  return txn.commit()
-}
-
-async function settle(db: Database, fn: (s: SettingsStore) => Promise<void>, tips?: Id[]): Promise<Id> {
-  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
-  await fn(await txn.getSettingsStore())
-  return txn.commit()
-}
+import { data, forge, keyFromSeed, newEngine, pub, settle, setup, write, type Forged } from './helpers.js'
 
 /** A small seeded PRNG (mulberry32), so every run tries the same orders. */
 function rng(seed: number): () => number {

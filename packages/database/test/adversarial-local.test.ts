@@ -6,20 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { Database, DocStore, EntryBuilder, Permission, SettingsStore, signEntry, type Id, type Signer } from '@engram/database'
 import type { SigningKey } from '@engram/crypto'
-import { expectCode, keyFromSeed, newEngine, pub, setup } from './helpers.js'
-
-async function write(db: Database, values: Record<string, unknown>, tips?: Id[]): Promise<Id> {
-  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
-  const s = await txn.getStore('s', DocStore)
-  for (const [k, v] of Object.entries(values)) await s.set(k, v as never)
-  return txn.commit()
-}
-
-async function settle(db: Database, fn: (s: SettingsStore) => Promise<void>, tips?: Id[]): Promise<Id> {
-  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
-  await fn(await txn.getSettingsStore())
-  return txn.commit()
-}
+import { expectCode, keyFromSeed, newEngine, pub, settle, setup, write } from './helpers.js'
 
 async function team() {
   const ctx = await setup()

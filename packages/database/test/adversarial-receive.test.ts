@@ -12,63 +12,15 @@ import {
   DocStore,
   EntryBuilder,
   Permission,
-  SettingsStore,
   signEntry,
   type DelegationStep,
   type Engine,
-  type Entry,
   type Id,
   type SigKey,
 } from '@engram/database'
 import { bytesToBase64, type SigningKey } from '@engram/crypto'
 import { sharedOf } from '../src/database/engine.js'
-import { expectCode, keyFromSeed, newEngine, pub, setup } from './helpers.js'
-
-interface Forged {
-  id: Id
-  entry: Entry
-}
-
-interface ForgeOptions {
-  db: Id
-  parents: Id[]
-  /** store name → its parents and (optional) encoded data. */
-  stores?: Record<string, { parents: Id[]; data?: string }>
-  sigKey: SigKey
-  key: SigningKey
-  pubkey?: string
-  metadata?: string | null
-}
-
-/** Builds and signs an entry exactly as given (nothing checked). */
-async function forge(o: ForgeOptions): Promise<Forged> {
-  const b = new EntryBuilder(o.db).setParents(o.parents)
-  for (const [name, node] of Object.entries(o.stores ?? {})) {
-    b.setSubtreeParents(name, node.parents)
-    if (node.data !== undefined) b.setSubtreeData(name, node.data)
-  }
-  if (o.metadata !== undefined) b.setMetadata(o.metadata)
-  const sig: Entry['sig'] = { sig: null, key: o.sigKey }
-  if (o.pubkey !== undefined) sig.pubkey = o.pubkey
-  const entry = b.setSig(sig).build()
-  const id = await signEntry(entry, o.key)
-  return { id, entry }
-}
-
-const data = (obj: Record<string, unknown>): string => Doc.fromJSON(obj as never).encode()
-
-async function write(db: Database, values: Record<string, unknown>, tips?: Id[]): Promise<Id> {
-  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
-  const s = await txn.getStore('s', DocStore)
-  for (const [k, v] of Object.entries(values)) await s.set(k, v as never)
-  return txn.commit()
-}
-
-async function settle(db: Database, fn: (s: SettingsStore) => Promise<void>, tips?: Id[]): Promise<Id> {
-  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
-  await fn(await txn.getSettingsStore())
-  return txn.commit()
-}
+import { data, expectCode, forge, keyFromSeed, newEngine, pub, settle, setup, write, type Forged } from './helpers.js'
 
 /**
  * An origin database with keys admin Admin(0), admin1 Admin(1), writer

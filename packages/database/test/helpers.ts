@@ -3,7 +3,20 @@
  */
 import { MemoryBackend } from '@engram/backend-memory'
 import { ed25519, formatPublicKey, type SigningKey } from '@engram/crypto'
-import { Database, Engine, type JsonValue, type Signer } from '@engram/database'
+import {
+  Database,
+  Doc,
+  DocStore,
+  Engine,
+  EntryBuilder,
+  signEntry,
+  type Entry,
+  type Id,
+  type JsonValue,
+  type SettingsStore,
+  type SigKey,
+  type Signer,
+} from '@engram/database'
 
 /** A signing key from a fixed one-byte seed pattern. */
 export async function keyFromSeed(n: number): Promise<SigningKey> {
@@ -44,4 +57,53 @@ export async function coldCopy(engine: Engine, dbId: string): Promise<Engine> {
   const { entryId } = await import('@engram/backend-api')
   for (const entry of entries) await backend.put(entryId(entry), entry, 'verified')
   return new Engine(backend)
+}
+
+export interface Forged {
+  id: Id
+  entry: Entry
+}
+
+export interface ForgeOptions {
+  db: Id
+  parents: Id[]
+  /** store name → its parents and (optional) encoded data. */
+  stores?: Record<string, { parents: Id[]; data?: string }>
+  sigKey: SigKey
+  key: SigningKey
+  pubkey?: string
+  metadata?: string | null
+}
+
+/** Builds and signs an entry exactly as given (nothing checked): what a malicious peer could send. */
+export async function forge(o: ForgeOptions): Promise<Forged> {
+  const b = new EntryBuilder(o.db).setParents(o.parents)
+  for (const [name, node] of Object.entries(o.stores ?? {})) {
+    b.setSubtreeParents(name, node.parents)
+    if (node.data !== undefined) b.setSubtreeData(name, node.data)
+  }
+  if (o.metadata !== undefined) b.setMetadata(o.metadata)
+  const sig: Entry['sig'] = { sig: null, key: o.sigKey }
+  if (o.pubkey !== undefined) sig.pubkey = o.pubkey
+  const entry = b.setSig(sig).build()
+  const id = await signEntry(entry, o.key)
+  return { id, entry }
+}
+
+/** Encoded DocStore data for `obj`. */
+export const data = (obj: Record<string, unknown>): string => Doc.fromJSON(obj as never).encode()
+
+/** Commits `values` into DocStore `s` (at `tips`, or the current tips). */
+export async function write(db: Database, values: Record<string, unknown>, tips?: Id[]): Promise<Id> {
+  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
+  const s = await txn.getStore('s', DocStore)
+  for (const [k, v] of Object.entries(values)) await s.set(k, v as never)
+  return txn.commit()
+}
+
+/** Commits a settings change made by `fn` (at `tips`, or the current tips). */
+export async function settle(db: Database, fn: (s: SettingsStore) => Promise<void>, tips?: Id[]): Promise<Id> {
+  const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
+  await fn(await txn.getSettingsStore())
+  return txn.commit()
 }
