@@ -11,7 +11,10 @@
  * Any other tip set is computed from the nearest known state:
  *   state({})  = empty
  *   state({e}) = state(storeParents(e)) + data(e)
- *   state(T)   = state({LCA(T)}) + data of getPathFromTo(LCA, T), in (height, id) order
+ *   state(T)   = state({LCA(T)}) + data of getPathFromTo(LCA, T), in (height, id) order,
+ *                when the LCA sorts before every entry of that path; otherwise
+ *                the fold of the whole history of T in (height, id) order
+ * (each is the fold of T's history in the one DAG order, DECISIONS 3)
  * iteratively (no recursion however long the history), with computed states
  * kept in a bounded LRU cache.
  */
@@ -281,6 +284,17 @@ export class StateManager {
         continue
       }
       const path = await this.#backend.getPathFromTo(tree, store, lca, target)
+      if (path.length > 0 && !(await this.#sortsBefore(tree, lca, path[0]!))) {
+        // An entry above the LCA sorts before it (a shallow branch merged in
+        // late): the LCA's state is no prefix of the one DAG order here, so
+        // fold the whole history in that order (DECISIONS 3).
+        const all = await this.#backend.getStoreFromTips(tree, store, target)
+        const ids = all.map((e) => entryId(e))
+        all.forEach((e, i) => entries.set(ids[i]!, e))
+        steps.push({ ids, baseTips: [] })
+        target = []
+        continue
+      }
       steps.push({ ids: path, baseTips: [lca] })
       target = [lca]
     }
@@ -295,6 +309,12 @@ export class StateManager {
       }
     }
     return state
+  }
+
+  /** Whether `a` comes before `b` in the one DAG order (height, then id). */
+  async #sortsBefore(tree: Id, a: Id, b: Id): Promise<boolean> {
+    const [ha, hb] = await Promise.all([this.#backend.getHeight(tree, a), this.#backend.getHeight(tree, b)])
+    return ha < hb || (ha === hb && a < b)
   }
 
   /**
