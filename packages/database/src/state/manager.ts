@@ -270,12 +270,10 @@ export class StateManager {
         target = normalizeTips(storeParents(entry, store))
         continue
       }
-      let lca: Id
-      try {
-        lca = await this.#backend.findLca(tree, store, target)
-      } catch (err) {
-        if ((err as { code?: unknown }).code !== 'NO_COMMON_ANCESTOR') throw err
-        // Separate store roots: fold everything below the tips from empty.
+      const lca = await this.#lcaAsBase(tree, store, target)
+      if (lca === undefined) {
+        // No common ancestor (separate store roots), or one whose state is no
+        // prefix of the one DAG order: fold the whole history in that order.
         const all = await this.#backend.getStoreFromTips(tree, store, target)
         const ids = all.map((e) => entryId(e))
         all.forEach((e, i) => entries.set(ids[i]!, e))
@@ -283,20 +281,8 @@ export class StateManager {
         target = []
         continue
       }
-      const path = await this.#backend.getPathFromTo(tree, store, lca, target)
-      if (path.length > 0 && !(await this.#sortsBefore(tree, lca, path[0]!))) {
-        // An entry above the LCA sorts before it (a shallow branch merged in
-        // late): the LCA's state is no prefix of the one DAG order here, so
-        // fold the whole history in that order (DECISIONS 3).
-        const all = await this.#backend.getStoreFromTips(tree, store, target)
-        const ids = all.map((e) => entryId(e))
-        all.forEach((e, i) => entries.set(ids[i]!, e))
-        steps.push({ ids, baseTips: [] })
-        target = []
-        continue
-      }
-      steps.push({ ids: path, baseTips: [lca] })
-      target = [lca]
+      steps.push({ ids: lca.path, baseTips: [lca.id] })
+      target = [lca.id]
     }
     for (let s = steps.length - 1; s >= 0; s--) {
       const step = steps[s]!
@@ -311,10 +297,24 @@ export class StateManager {
     return state
   }
 
-  /** Whether `a` comes before `b` in the one DAG order (height, then id). */
-  async #sortsBefore(tree: Id, a: Id, b: Id): Promise<boolean> {
-    const [ha, hb] = await Promise.all([this.#backend.getHeight(tree, a), this.#backend.getHeight(tree, b)])
-    return ha < hb || (ha === hb && a < b)
+  /**
+   * The LCA of `tips` and the path above it, when the LCA's state is a valid
+   * base: every entry of the path sorts after it in the one DAG order
+   * (height, then id — DECISIONS 3). `undefined` when there is no common
+   * ancestor, or when a shallow branch merged in late sorts before it.
+   */
+  async #lcaAsBase(tree: Id, store: string, tips: Id[]): Promise<{ id: Id; path: Id[] } | undefined> {
+    let id: Id
+    try {
+      id = await this.#backend.findLca(tree, store, tips)
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'NO_COMMON_ANCESTOR') return undefined
+      throw err
+    }
+    const path = await this.#backend.getPathFromTo(tree, store, id, tips)
+    if (path.length === 0) return { id, path }
+    const [hl, hp] = await Promise.all([this.#backend.getHeight(tree, id), this.#backend.getHeight(tree, path[0]!)])
+    return hl < hp || (hl === hp && id < path[0]!) ? { id, path } : undefined
   }
 
   /**
