@@ -4,26 +4,9 @@
  * (where the rules allow it) exactly what a reader would expect.
  */
 import { describe, expect, it } from 'vitest'
-import { Database, DocStore, EntryBuilder, Permission, SettingsStore, signEntry, type Id, type Signer } from '@engram/database'
+import { Database, DocStore, EntryBuilder, Permission, SettingsStore, signEntry, type Id } from '@engram/database'
 import type { SigningKey } from '@engram/crypto'
-import { expectCode, keyFromSeed, newEngine, pub, settle, setup, write } from './helpers.js'
-
-async function team() {
-  const ctx = await setup()
-  const keys = {
-    admin1: await keyFromSeed(11),
-    writer: await keyFromSeed(12),
-    reader: await keyFromSeed(13),
-    stranger: await keyFromSeed(14),
-  }
-  const keysAdded = await settle(ctx.db, async (s) => {
-    await s.addKey('admin1', { pubkey: pub(keys.admin1), permission: Permission.admin(1) })
-    await s.addKey('writer', { pubkey: pub(keys.writer), permission: Permission.write(5) })
-    await s.addKey('reader', { pubkey: pub(keys.reader), permission: Permission.read() })
-  })
-  const as = (key: SigningKey, sigKey: Signer['sigKey']) => ctx.db.withSigner({ key, sigKey })
-  return { ...ctx, keys, keysAdded, as }
-}
+import { expectCode, keyFromSeed, newEngine, pub, settle, setup, team, write } from './helpers.js'
 
 /** Everything a reader could notice: stored entries, tips, settings, data. */
 async function snapshot(db: Database) {

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { Database, DocStore, Permission, type DelegationStep, type Signer } from '@engram/database'
-import type { SigningKey } from '@engram/crypto'
-import { expectCode, keyFromSeed, newEngine, pub, setup } from './helpers.js'
+import { Database, DocStore, Permission, type DelegationStep } from '@engram/database'
+import { expectCode, keyFromSeed, newEngine, pub, team } from './helpers.js'
 
 async function writeData(db: Database, value: unknown = 1): Promise<string> {
   const txn = await db.newTransaction()
@@ -13,24 +12,6 @@ async function changeSettings(db: Database, fn: (s: Awaited<ReturnType<Awaited<R
   const txn = await db.newTransaction()
   await fn(await txn.getSettingsStore())
   return txn.commit()
-}
-
-/** A database with keys: admin Admin(0), admin1 Admin(1), writer Write(5), reader Read. */
-async function team() {
-  const ctx = await setup()
-  const keys = {
-    admin1: await keyFromSeed(11),
-    writer: await keyFromSeed(12),
-    reader: await keyFromSeed(13),
-    stranger: await keyFromSeed(14),
-  }
-  await changeSettings(ctx.db, async (s) => {
-    await s.addKey('admin1', { pubkey: pub(keys.admin1), permission: Permission.admin(1) })
-    await s.addKey('writer', { pubkey: pub(keys.writer), permission: Permission.write(5) })
-    await s.addKey('reader', { pubkey: pub(keys.reader), permission: Permission.read() })
-  })
-  const as = (key: SigningKey, sigKey: string | DelegationStep[]) => ctx.db.withSigner({ key, sigKey } as Signer)
-  return { ...ctx, keys, as }
 }
 
 describe('Permission', () => {

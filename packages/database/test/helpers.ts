@@ -13,6 +13,7 @@ import {
   type Entry,
   type Id,
   type JsonValue,
+  Permission,
   type SettingsStore,
   type SigKey,
   type Signer,
@@ -106,4 +107,22 @@ export async function settle(db: Database, fn: (s: SettingsStore) => Promise<voi
   const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
   await fn(await txn.getSettingsStore())
   return txn.commit()
+}
+
+/** A database with keys admin Admin(0), admin1 Admin(1), writer Write(5), reader Read (and a stranger key in none). */
+export async function team() {
+  const ctx = await setup()
+  const keys = {
+    admin1: await keyFromSeed(11),
+    writer: await keyFromSeed(12),
+    reader: await keyFromSeed(13),
+    stranger: await keyFromSeed(14),
+  }
+  const keysAdded = await settle(ctx.db, async (s) => {
+    await s.addKey('admin1', { pubkey: pub(keys.admin1), permission: Permission.admin(1) })
+    await s.addKey('writer', { pubkey: pub(keys.writer), permission: Permission.write(5) })
+    await s.addKey('reader', { pubkey: pub(keys.reader), permission: Permission.read() })
+  })
+  const as = (key: SigningKey, sigKey: Signer['sigKey']) => ctx.db.withSigner({ key, sigKey })
+  return { ...ctx, keys, keysAdded, as }
 }
