@@ -49,3 +49,10 @@ export class UnsupportedError extends EngramError {
     super('UNSUPPORTED', message)
   }
 }
+
+/** `KEY_WIPED`: a `SigningKey` was asked to sign after its `wipe()` (e.g. after the session logged out). */
+export class KeyWipedError extends EngramError {
+  constructor(message = 'this signing key was wiped') {
+    super('KEY_WIPED', message)
+  }
+}

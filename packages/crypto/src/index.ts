@@ -15,6 +15,7 @@ export {
   DecryptionFailedError,
   InvalidPasswordHashError,
   UnsupportedError,
+  KeyWipedError,
 } from './errors.js'
 export {
   bytesToBase64,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { bytesToHex, hexToBytes, nobleEd25519, randomBytes, utf8Encode, webCryptoEd25519, type Ed25519, type VerifyItem } from '@engram/crypto'
-import { nodeEd25519 } from '@engram/crypto/node'
+import { nodeEd25519, sodiumEd25519 } from '@engram/crypto/node'
 import vectors from './vectors/rfc8032-ed25519.json' with { type: 'json' }
 
-const implementations: Ed25519[] = [nodeEd25519, webCryptoEd25519(), nobleEd25519]
+if (sodiumEd25519 === undefined) throw new Error('sodium-native does not load here: these tests run every implementation')
+const implementations: Ed25519[] = [sodiumEd25519, nodeEd25519, webCryptoEd25519(), nobleEd25519]
 const byName = (ed: Ed25519) => ed.name
 
 describe.each(implementations.map((ed) => [ed.name, ed] as const))('%s: RFC 8032 §7.1 vectors', (_, ed) => {
@@ -51,7 +52,7 @@ describe('SigningKey.signText', () => {
       await expect(key.signText(utf8Encode('abc') as unknown as string)).rejects.toThrow(TypeError)
       checked++
     }
-    expect(checked).toBeGreaterThan(0) // node:crypto has it
+    expect(checked).toBeGreaterThan(1) // sodium and node:crypto have it
   })
 })
 
@@ -187,6 +188,19 @@ describe.each(implementations.map((ed) => [ed.name, ed] as const))('%s: bad data
     }
   })
 
+  it('a wiped SigningKey refuses to sign (KEY_WIPED), whatever it is asked', async () => {
+    const key = await ed.importSigningKey(seed)
+    expect(bytesToHex(await key.sign(message))).toBe(bytesToHex(await nobleEd25519.sign(message, seed)))
+    expect(key.wipe).toBeTypeOf('function')
+    key.wipe!()
+    key.wipe!() // idempotent
+    await expect(key.sign(message)).rejects.toMatchObject({ code: 'KEY_WIPED' })
+    if (key.signText) await expect(key.signText('hello')).rejects.toMatchObject({ code: 'KEY_WIPED' })
+    // a new import of the same seed is unaffected
+    const again = await ed.importSigningKey(seed)
+    expect(bytesToHex(await again.sign(message))).toBe(bytesToHex(await nobleEd25519.sign(message, seed)))
+  })
+
   it('importSigningKey keeps working after the caller wipes its seed', async () => {
     const copy = seed.slice()
     const key = await ed.importSigningKey(copy)
@@ -197,6 +211,6 @@ describe.each(implementations.map((ed) => [ed.name, ed] as const))('%s: bad data
 
 describe('implementation names', () => {
   it('each reports which it is', () => {
-    expect(implementations.map(byName)).toEqual(['node', 'webcrypto', 'noble'])
+    expect(implementations.map(byName)).toEqual(['sodium', 'node', 'webcrypto', 'noble'])
   })
 })

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import * as nodeEntry from '@engram/crypto'
 import * as portableEntry from '../src/index.js'
 import { bytesToHex, isWebCryptoEd25519Supported, nobleEd25519, utf8Encode, webCryptoEd25519 } from '@engram/crypto'
-import { nodeEd25519 } from '@engram/crypto/node'
+import { sodiumEd25519 } from '@engram/crypto/node'
 
 // Every name in API-PLAN.md, which the other packages code against.
 const API_PLAN_NAMES = [
@@ -51,10 +51,11 @@ describe('entry points', () => {
     expect(Object.keys(nodeEntry)).not.toContain('setSha256') // internal hook stays internal
   })
 
-  it('on Node, the default Ed25519 is node:crypto', async () => {
-    expect(nodeEntry.ed25519).toBe(nodeEd25519)
-    expect(nodeEntry.ed25519.name).toBe('node')
-    expect(await nodeEntry.detectEd25519()).toBe(nodeEd25519)
+  it('on Node, the default Ed25519 is libsodium (sodium-native loads on this platform)', async () => {
+    expect(sodiumEd25519).toBeDefined()
+    expect(nodeEntry.ed25519).toBe(sodiumEd25519)
+    expect(nodeEntry.ed25519.name).toBe('sodium')
+    expect(await nodeEntry.detectEd25519()).toBe(sodiumEd25519)
   })
 
   it('errors carry stable codes and extend EngramError', () => {
@@ -64,6 +65,7 @@ describe('entry points', () => {
       [new nodeEntry.DecryptionFailedError(), 'DECRYPTION_FAILED'],
       [new nodeEntry.InvalidPasswordHashError('x'), 'INVALID_PASSWORD_HASH'],
       [new nodeEntry.UnsupportedError('x'), 'UNSUPPORTED'],
+      [new nodeEntry.KeyWipedError(), 'KEY_WIPED'],
     ] as const
     for (const [err, code] of errors) {
       expect(err).toBeInstanceOf(nodeEntry.EngramError)

@@ -5,6 +5,7 @@
  * the same bytes), and the argument checks they share (internal).
  */
 import { abytes } from '../_assert.js'
+import { passesSignatureRules } from './rules.js'
 
 /** A private key prepared for repeated signing (imported once). */
 export interface SigningKey {
@@ -23,6 +24,16 @@ export interface SigningKey {
    * @throws TypeError when `text` is not a string.
    */
   signText?(text: string): Promise<Uint8Array>
+  /**
+   * Optional: forgets the private key. Where the implementation holds the
+   * secret in memory it can reach, it is zero-filled (libsodium: the
+   * guarded `sodium_malloc` buffer, with `sodium_memzero`; noble: its copy
+   * of the seed). node:crypto and WebCrypto keep keys in opaque objects
+   * that cannot be wiped: the reference is dropped and the object waits for
+   * the garbage collector. Afterwards `sign` and `signText` reject with
+   * `KEY_WIPED`. Idempotent.
+   */
+  wipe?(): void
 }
 
 /** One signature to check in {@link Ed25519.verifyBatch}. */
@@ -34,8 +45,8 @@ export interface VerifyItem {
 
 /** One Ed25519 implementation (RFC 8032; signatures are deterministic). */
 export interface Ed25519 {
-  /** Which implementation: `node:crypto`, WebCrypto or `@noble/ed25519`. */
-  readonly name: 'node' | 'webcrypto' | 'noble'
+  /** Which implementation: libsodium (`sodium-native`), `node:crypto`, WebCrypto or `@noble/ed25519`. */
+  readonly name: 'sodium' | 'node' | 'webcrypto' | 'noble'
   /**
    * 32-byte seed (the private key) → 32-byte public key.
    * @throws TypeError / RangeError when `seed` is not 32 bytes.
@@ -76,43 +87,15 @@ export const checkMessage = (message: unknown): Uint8Array => abytes(message, un
 
 /**
  * @internal Type-checks verify's arguments; returns whether the signature is
- * worth checking at all: a 64-byte signature, a 32-byte key, both points
- * canonically encoded, and a key that is not of small order.
- *
- * Why the point rules: OpenSSL, WebCrypto and noble disagree at the edges
- * (OpenSSL accepts a small-order key; noble's strict mode rejects it; noble's
- * ZIP-215 mode accepts non-canonical encodings). Every peer must reach the
- * same verdict on an entry, so all implementations apply these rules first.
+ * worth checking at all under DECISIONS 19 (lengths, canonical A and R,
+ * S < L, neither A nor R of small order: see `rules.ts`). Every
+ * implementation calls this before its own equation, so all reach one verdict.
  */
 export function checkVerifyArgs(signature: unknown, message: unknown, publicKey: unknown): boolean {
   const sig = abytes(signature, undefined, 'signature')
   abytes(message, undefined, 'message')
   const key = abytes(publicKey, undefined, 'publicKey')
-  if (sig.length !== 64 || key.length !== 32) return false
-  return isCanonicalY(key, 0) && isCanonicalY(sig, 0) && !isSmallOrder(key)
-}
-
-// y < p = 2^255 - 19 (RFC 8032 §5.1.3 step 1); the top bit is x's sign.
-function isCanonicalY(bytes: Uint8Array, offset: number): boolean {
-  if ((bytes[offset + 31]! & 0x7f) !== 0x7f) return true
-  for (let i = 30; i >= 1; i--) if (bytes[offset + i] !== 0xff) return true
-  return bytes[offset]! < 0xed
-}
-
-// The canonical encodings of the 8 points of small order (the torsion subgroup).
-const SMALL_ORDER = [
-  '0100000000000000000000000000000000000000000000000000000000000000',
-  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
-  '0000000000000000000000000000000000000000000000000000000000000000',
-  '0000000000000000000000000000000000000000000000000000000000000080',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
-  '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
-  'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa',
-].map((h) => Uint8Array.from(h.match(/../g)!, (b) => parseInt(b, 16)))
-
-function isSmallOrder(key: Uint8Array): boolean {
-  return SMALL_ORDER.some((p) => p.every((b, i) => b === key[i]))
+  return passesSignatureRules(sig, key)
 }
 
 /** @internal Type-checks a whole batch before any work starts. */
