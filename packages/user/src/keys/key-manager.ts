@@ -50,6 +50,8 @@ export class KeyManager {
   readonly #ed: Ed25519
   #derivedKey: Uint8Array | undefined
   readonly #held = new Map<string, Held>()
+  /** Every prepared signing key, wiped with everything else. */
+  readonly #signers = new Set<SigningKey>()
   #wiped = false
 
   /** Takes ownership of `derivedKey`: it is zero-filled by `wipe()`. */
@@ -143,10 +145,17 @@ export class KeyManager {
     }
   }
 
-  /** Zero-fills the derived key and every opened seed and forgets every key. Idempotent. */
+  /**
+   * Zero-fills the derived key and every opened seed, wipes every prepared
+   * signing key (`SigningKey.wipe`: libsodium's secret key buffer is
+   * `sodium_memzero`-ed; node:crypto and WebCrypto key objects are dropped
+   * for the GC) and forgets every key. Idempotent.
+   */
   wipe(): void {
     this.#wiped = true
     for (const held of this.#held.values()) wipe(held.seed)
+    for (const signer of this.#signers) signer.wipe?.()
+    this.#signers.clear()
     this.#held.clear()
     wipe(this.#derivedKey)
     this.#derivedKey = undefined
@@ -204,8 +213,15 @@ export class KeyManager {
   /** Prepares `seed` for signing and checks it is the key `keyId` names. */
   async #import(keyId: string, seed: Uint8Array): Promise<SigningKey> {
     const signer = await this.#ed.importSigningKey(seed)
-    if (formatPublicKey(signer.publicKey) !== keyId)
+    if (formatPublicKey(signer.publicKey) !== keyId) {
+      signer.wipe?.()
       throw new CorruptKeyError(`key ${keyId}: the stored private key belongs to another public key`)
+    }
+    if (this.#wiped) {
+      signer.wipe?.() // the session closed while the key was being prepared
+      throw new SessionClosedError()
+    }
+    this.#signers.add(signer)
     return signer
   }
 
