@@ -1,13 +1,15 @@
 /**
- * @engram/crypto per implementation, in one run: Ed25519 (node:crypto,
- * WebCrypto, noble) sign / verify / batch verify, SHA-256 throughput,
- * AES-256-GCM seal+open of a 32-byte key, and Argon2id at the defaults —
- * each with its ratio to node:crypto. Imports the built package. Candidates
- * are measured in interleaved slices, so a busy machine skews all alike.
+ * @engram/crypto per implementation, in one run: Ed25519 (libsodium via
+ * sodium-native, node:crypto, WebCrypto, noble) sign / verify / batch
+ * verify, SHA-256 throughput, AES-256-GCM seal+open of a 32-byte key, and
+ * Argon2id at the defaults — each with its ratio to node:crypto. Imports the
+ * built package. Candidates are measured in interleaved slices, so a busy
+ * machine skews all alike.
  */
 import {
   argon2id,
   DEFAULT_ARGON2,
+  ed25519,
   nobleEd25519,
   nobleSha256,
   open,
@@ -17,7 +19,7 @@ import {
   type Ed25519,
   type VerifyItem,
 } from '@engram/crypto'
-import { nodeEd25519, nodeSha256 } from '@engram/crypto/node'
+import { loadSodiumNative, nodeEd25519, nodeSha256, sodiumEd25519 } from '@engram/crypto/node'
 import { createCipheriv, createDecipheriv } from 'node:crypto'
 import { fmt, medianMs, opsPerSecond, table } from './measure.ts'
 
@@ -26,20 +28,22 @@ const BATCH = 256
 const ROUNDS = 7
 const SLICE_MS = 150
 
-type Impl = 'node' | 'webcrypto' | 'noble'
-type Figures = Record<Impl, number>
+const IMPLS = ['sodium', 'node', 'webcrypto', 'noble'] as const
+type Impl = (typeof IMPLS)[number]
+/** Ops/s per candidate; a candidate that does not exist here (or has no such operation) is missing. */
+type Figures = Partial<Record<Impl, number>>
 
 /**
  * Ops/s of each candidate, measured in short slices taken in turn (ROUNDS
  * rounds), median per candidate: on a shared machine the load changes from
  * second to second, and interleaving keeps the ratios fair.
  */
-async function interleaved(fns: Record<Impl, () => unknown>, batch = 1): Promise<Figures> {
-  const samples: Record<Impl, number[]> = { node: [], webcrypto: [], noble: [] }
-  for (let r = 0; r < ROUNDS; r++)
-    for (const name of Object.keys(fns) as Impl[]) samples[name].push(await opsPerSecond(fns[name], SLICE_MS, batch))
+async function interleaved(fns: Partial<Record<Impl, () => unknown>>, batch = 1): Promise<Figures> {
+  const names = IMPLS.filter((n) => fns[n] !== undefined)
+  const samples = Object.fromEntries(names.map((n) => [n, [] as number[]])) as Record<Impl, number[]>
+  for (let r = 0; r < ROUNDS; r++) for (const name of names) samples[name].push(await opsPerSecond(fns[name]!, SLICE_MS, batch))
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!
-  return { node: median(samples.node), webcrypto: median(samples.webcrypto), noble: median(samples.noble) }
+  return Object.fromEntries(names.map((n) => [n, median(samples[n])])) as Figures
 }
 
 async function ed25519Setup(ed: Ed25519) {
@@ -67,7 +71,7 @@ async function ed25519Setup(ed: Ed25519) {
 }
 
 // AES-256-GCM seal+open of a 32-byte key (what key encryption does).
-async function aeadFns(): Promise<Record<Impl, () => unknown>> {
+async function aeadFns(): Promise<Partial<Record<Impl, () => unknown>>> {
   const key = randomBytes(32)
   const secret = randomBytes(32)
   const aad = randomBytes(16)
@@ -97,32 +101,33 @@ async function aeadFns(): Promise<Record<Impl, () => unknown>> {
 const ratio = (x: number, base: number) => `${fmt(x / base, 2)}×`
 
 export async function run(): Promise<void> {
-  const setups = {
-    node: await ed25519Setup(nodeEd25519),
-    webcrypto: await ed25519Setup(webCryptoEd25519()),
-    noble: await ed25519Setup(nobleEd25519),
-  }
-  const pick = (op: keyof (typeof setups)['node']) => ({
-    node: setups.node[op],
-    webcrypto: setups.webcrypto[op],
-    noble: setups.noble[op],
-  })
+  console.log(`node ${process.version}; package default Ed25519: ${ed25519.name}; sodium-native ${sodiumEd25519 ? 'loaded' : 'not available'}`)
+  const impls: Partial<Record<Impl, Ed25519>> = { node: nodeEd25519, webcrypto: webCryptoEd25519(), noble: nobleEd25519 }
+  if (sodiumEd25519) impls.sodium = sodiumEd25519
+  const setups: Partial<Record<Impl, Awaited<ReturnType<typeof ed25519Setup>>>> = {}
+  for (const name of IMPLS) if (impls[name]) setups[name] = await ed25519Setup(impls[name]!)
+  const pick = (op: keyof Awaited<ReturnType<typeof ed25519Setup>>) =>
+    Object.fromEntries(Object.entries(setups).map(([name, setup]) => [name, setup[op]])) as Partial<Record<Impl, () => unknown>>
   const signPrepared = await interleaved(pick('signPrepared'))
   const signSeed = await interleaved(pick('signSeed'))
   const verify = await interleaved(pick('verify'))
   const batch = await interleaved(pick('batch'), BATCH)
   const mib = randomBytes(1 << 20)
   const MB = 1.048576 // one MiB in MB
+  const sodium = sodiumEd25519 ? (loadSodiumNative() as unknown as { crypto_hash_sha256(out: Uint8Array, data: Uint8Array): void }) : undefined
   const sha = await interleaved({
+    ...(sodium ? { sodium: () => sodium.crypto_hash_sha256(new Uint8Array(32), mib) } : {}),
     node: () => nodeSha256(mib),
     webcrypto: () => globalThis.crypto.subtle.digest('SHA-256', mib),
     noble: () => nobleSha256(mib),
   })
   const aead = await interleaved(await aeadFns())
 
-  const rows: (string | number)[][] = [['', 'node:crypto', 'WebCrypto', 'noble', 'WebCrypto/node', 'noble/node']]
+  const rows: (string | number)[][] = [['', 'sodium', 'node:crypto', 'WebCrypto', 'noble', 'sodium/node', 'WebCrypto/node', 'noble/node']]
+  const cell = (x: number | undefined, scale = 1) => (x === undefined ? '—' : fmt(x * scale))
+  const vsNode = (x: number | undefined, f: Figures) => (x === undefined || f.node === undefined ? '—' : ratio(x, f.node))
   const row = (label: string, f: Figures, scale = 1) =>
-    rows.push([label, fmt(f.node * scale), fmt(f.webcrypto * scale), fmt(f.noble * scale), ratio(f.webcrypto, f.node), ratio(f.noble, f.node)])
+    rows.push([label, ...IMPLS.map((n) => cell(f[n], scale)), vsNode(f.sodium, f), vsNode(f.webcrypto, f), vsNode(f.noble, f)])
   row('Ed25519 sign/s (importSigningKey, 300 B)', signPrepared)
   row('Ed25519 sign/s (seed each call)', signSeed)
   row('Ed25519 verify/s (one at a time)', verify)
@@ -130,6 +135,7 @@ export async function run(): Promise<void> {
   row('SHA-256 MB/s (1 MiB; WebCrypto is async-only)', sha, MB)
   row('AES-256-GCM seal+open/s (32 B; noble = seal/open)', aead)
   table(rows)
+  console.log('(hashBytes runs on node:crypto on Node; the sodium SHA-256 column is crypto_hash_sha256, for comparison)')
 
   const password = randomBytes(16)
   const salt = randomBytes(16)
