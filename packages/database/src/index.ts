@@ -20,7 +20,17 @@ export {
   InvalidSettingsError,
   StoreTypeExistsError,
 } from './errors.js'
-export { Doc, List, CorruptDataError, InvalidValueError, type JsonValue } from './crdt/index.js'
+export {
+  Doc,
+  List,
+  CorruptDataError,
+  InvalidValueError,
+  MAX_DEPTH,
+  MAX_POSITION_STEPS,
+  MAX_POSITION_EXPONENT,
+  MAX_POSITION_HEX_DIGITS,
+  type JsonValue,
+} from './crdt/index.js'
 export {
   Permission,
   WILDCARD,
