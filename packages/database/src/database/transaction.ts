@@ -41,6 +41,14 @@ const NO_SLOTS: readonly Slot[] = []
 /** Type id under which `_index` states are kept. */
 const INDEX_TYPE = 'index:v1'
 
+/** Commits being stored, per backend (every Engine over it): id → settles when that commit stored it or failed. */
+const inflightByBackend = new WeakMap<object, Map<Id, Promise<void>>>()
+function inflightCommits(backend: object): Map<Id, Promise<void>> {
+  let m = inflightByBackend.get(backend)
+  if (m === undefined) inflightByBackend.set(backend, (m = new Map()))
+  return m
+}
+
 interface Slot {
   readonly name: string
   readonly Class: StoreClass<unknown>
@@ -270,20 +278,39 @@ export class Transaction {
       // Signed and sealed inline (prepareSeal/finish): one async step less than signEntry.
       const sealing = prepareSeal(entry)
       const id = sealing.finish(await signText(signer.key, sealing.text))
-      if (await engine.backend.has(id)) {
-        // The same change at the same tips by the same key: already stored.
+      // The same change at the same tips by the same key has the same id: one
+      // entry, stored once, its hooks fired once. A commit of that id in
+      // flight (identical transactions committed concurrently) is waited for.
+      const inflight = inflightCommits(engine.backend)
+      for (;;) {
+        const other = inflight.get(id)
+        if (other !== undefined) {
+          await other
+          continue
+        }
+        if (!(await engine.backend.has(id))) {
+          if (inflight.has(id)) continue // claimed while we looked
+          break
+        }
         this.#state = 'closed'
         this.#releaseBases()
         return id
       }
-      // Keep the state of every written store from now on, so reads stay O(1).
-      for (let i = 0; i < staged.length; i++) {
-        const s = staged[i]!
-        if (s.state === undefined) continue
-        const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
-        if (pending !== undefined) await pending
+      let claimEnds!: () => void
+      inflight.set(id, new Promise<void>((resolve) => (claimEnds = resolve)))
+      try {
+        // Keep the state of every written store from now on, so reads stay O(1).
+        for (let i = 0; i < staged.length; i++) {
+          const s = staged[i]!
+          if (s.state === undefined) continue
+          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
+          if (pending !== undefined) await pending
+        }
+        await engine.backend.put(id, entry, 'verified')
+      } finally {
+        inflight.delete(id)
+        claimEnds()
       }
-      await engine.backend.put(id, entry, 'verified')
       this.#state = 'closed'
       // Release borrows before advancing, so kept states advance in place.
       this.#releaseBases()
