@@ -19,7 +19,9 @@ export {
   KeyNotFoundError,
   InvalidSettingsError,
   StoreTypeExistsError,
+  InvalidStoreNameError,
 } from './errors.js'
+export { MAX_NAME_LENGTH } from './store/names.js'
 export {
   Doc,
   List,

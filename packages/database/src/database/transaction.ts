@@ -22,6 +22,7 @@ import { checkStoreClass, registerStoreType } from '../store/registry.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
 import { delegationContext, sharedOf, type Engine } from './engine.js'
+import { checkStoreName } from '../store/names.js'
 
 /** The key a Database signs with: a prepared Ed25519 key and the auth name (or delegation path) it signs under. */
 export interface Signer {
@@ -121,11 +122,13 @@ export class Transaction {
    * A handle on store `name` of type `Store` (e.g. `DocStore`, `Table<T>`).
    * The first use of a name registers it in `_index`.
    * @throws TypeMismatchError (`TYPE_MISMATCH`) when the name is registered
-   * with another type; TxnClosedError after commit; RangeError for a reserved name.
+   * with another type; TxnClosedError after commit; RangeError for a reserved name;
+   * InvalidStoreNameError (`INVALID_STORE_NAME`) for a control character or more than 255 characters.
    */
   async getStore<S>(name: string, Store: StoreClass<S>): Promise<S> {
     if (typeof name !== 'string' || name === '') throw new TypeError('store name must be a non-empty string')
     if (isSystemStore(name)) throw new RangeError(`"${name}" is a reserved store name`)
+    checkStoreName(name)
     const S = checkStoreClass(Store) as StoreClass<S>
     this.#checkOpen()
     const existing = this.#slot(name)
