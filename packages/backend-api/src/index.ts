@@ -10,6 +10,8 @@ export type { Backend } from './backend.js'
 export { encodeEntry, encodeEntryText, signingBytes, entryId } from './encode.js'
 export {
   ROOT_STORE,
+  ENTRY_LIMITS,
+  hasControlCharacter,
   validateEntryShape,
   validateEntryRules,
   validateEntry,

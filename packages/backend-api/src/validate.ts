@@ -13,6 +13,34 @@ import { InvalidEntryError } from './errors.js'
 /** The store name that marks a root entry. */
 export const ROOT_STORE = '_root'
 
+/**
+ * Size limits on one entry (DECISIONS 20), checked by
+ * {@link validateEntryShape} (and so by `checkPut`, sealing and receiving)
+ * before anything else looks at the entry, so a hostile entry costs every
+ * replica work bounded by a small multiple of its size.
+ */
+export const ENTRY_LIMITS = Object.freeze({
+  /** Most ids in one parent list: `tree.parents`, a store's parents, a delegation step's tips. */
+  maxParents: 1024,
+  /** Most stores (subtrees) one entry touches. */
+  maxStores: 1024,
+  /** Longest store name, in UTF-16 code units. Names hold no control characters either. */
+  maxNameLength: 255,
+  /** Most UTF-16 code units of data and metadata in one entry, all stores together (8 Mi). */
+  maxDataLength: 8 * 1024 * 1024,
+  /** Most steps in a delegation path; the auth rules (DECISIONS 7) then refuse more than 10 (a failed entry, not a malformed one). */
+  maxDelegationSteps: 64,
+})
+
+/** Whether `name` holds a control character (C0, DEL or C1). */
+export function hasControlCharacter(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i)
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return true
+  }
+  return false
+}
+
 const STATUSES: readonly VerificationStatus[] = ['verified', 'unverified', 'failed']
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> =>
@@ -52,6 +80,8 @@ function isKnownId(value: unknown): value is Id {
 /** Checks a parent list in place: well-formed ids, sorted, no duplicates (data-layer §1.1). */
 function checkIdList(value: unknown, list: string, index = -1, suffix = ''): Id[] {
   if (!Array.isArray(value)) throw new InvalidEntryError(`${place(list, index, suffix)} must be an array of ids`)
+  if (value.length > ENTRY_LIMITS.maxParents)
+    throw new InvalidEntryError(`${place(list, index, suffix)} has more than ${ENTRY_LIMITS.maxParents} ids`)
   let prev: string | undefined
   for (let i = 0; i < value.length; i++) {
     const id: unknown = value[i]
@@ -67,6 +97,8 @@ function checkSigKey(value: unknown): void {
   if (typeof value === 'string') return
   if (!Array.isArray(value) || value.length === 0)
     throw new InvalidEntryError('sig.key must be a string or a non-empty array of delegation steps')
+  if (value.length > ENTRY_LIMITS.maxDelegationSteps)
+    throw new InvalidEntryError(`sig.key has more than ${ENTRY_LIMITS.maxDelegationSteps} delegation steps`)
   for (let i = 0; i < value.length; i++) {
     const step: unknown = value[i]
     const where = `sig.key[${i}]`
@@ -97,18 +129,24 @@ export function checkEntryShape(entry: unknown): asserts entry is Entry {
     throw new InvalidEntryError('tree.metadata must be a string or null')
 
   if (!Array.isArray(subtrees)) throw new InvalidEntryError('entry.subtrees must be an array')
+  if (subtrees.length > ENTRY_LIMITS.maxStores) throw new InvalidEntryError(`entry has more than ${ENTRY_LIMITS.maxStores} stores`)
+  let size = typeof tree.metadata === 'string' ? tree.metadata.length : 0
   let prevName: string | undefined
   for (let i = 0; i < subtrees.length; i++) {
     const node: unknown = subtrees[i]
     if (!isPlainObject(node)) throw new InvalidEntryError(`${place('subtrees', i)} must be an object`)
     onlyKeys(node, NODE_KEYS, 'subtrees', i)
     if (typeof node.name !== 'string') throw new InvalidEntryError(`${place('subtrees', i)}.name must be a string`)
+    if (node.name.length > ENTRY_LIMITS.maxNameLength || hasControlCharacter(node.name))
+      throw new InvalidEntryError(`${place('subtrees', i)}.name is longer than ${ENTRY_LIMITS.maxNameLength} or holds a control character`)
+    if (typeof node.data === 'string') size += node.data.length
     if (prevName !== undefined && !(prevName < node.name)) throw new InvalidEntryError('subtrees must be sorted by name and unique')
     prevName = node.name
     checkIdList(node.parents, 'subtrees', i, '.parents')
     if (node.data !== undefined && node.data !== null && typeof node.data !== 'string')
       throw new InvalidEntryError(`${place('subtrees', i)}.data must be a string`)
   }
+  if (size > ENTRY_LIMITS.maxDataLength) throw new InvalidEntryError(`entry data and metadata exceed ${ENTRY_LIMITS.maxDataLength} characters`)
 
   if (!isPlainObject(sig)) throw new InvalidEntryError('entry.sig must be an object')
   onlyKeys(sig, SIG_KEYS, 'sig')
@@ -133,8 +171,9 @@ function normalisedSubtrees(subtrees: readonly SubTreeNode[]): SubTreeNode[] {
  * Checks the structure of untrusted input and returns a fresh, normalised
  * Entry (a `data` or `pubkey` of null becomes absent). Checks every field's
  * type, that ids are well-formed, that parent lists are sorted and
- * de-duplicated, that subtrees are sorted by name and unique, and the
- * signature's shape. It does not check signatures or §1.6 rules.
+ * de-duplicated, that subtrees are sorted by name and unique, the
+ * signature's shape, and the size limits of {@link ENTRY_LIMITS}. It does
+ * not check signatures or §1.6 rules.
  * @throws InvalidEntryError (`INVALID_ENTRY`) naming the first problem.
  */
 export function validateEntryShape(entry: unknown): Entry {

@@ -8,6 +8,7 @@ import {
   validateEntry,
   validateEntryRules,
   validateEntryShape,
+  ENTRY_LIMITS,
   type Entry,
 } from '../src/index.js'
 import { makeEntry, makeRoot } from '../src/conformance/index.js'
@@ -73,6 +74,62 @@ describe('validateEntryShape', () => {
     it(`rejects ${name} with INVALID_ENTRY`, () => {
       expect(code(() => validateEntryShape(make(good())))).toBe('INVALID_ENTRY')
     })
+})
+
+describe('entry size limits (DECISIONS 20), checked before any other work', () => {
+  const ids = (n: number): string[] =>
+    Array.from({ length: n }, (_, i) => 'sha256:' + i.toString(16).padStart(64, '0'))
+  const names = (n: number): string[] => Array.from({ length: n }, (_, i) => 's' + String(i).padStart(6, '0'))
+  const L = ENTRY_LIMITS
+  const cases: [string, (e: Entry) => unknown, (e: Entry) => unknown][] = [
+    [
+      'main parents',
+      (e) => ({ ...e, tree: { ...e.tree, parents: ids(L.maxParents) } }),
+      (e) => ({ ...e, tree: { ...e.tree, parents: ids(L.maxParents + 1) } }),
+    ],
+    [
+      'store parents',
+      (e) => ({ ...e, subtrees: [{ name: 'a', parents: ids(L.maxParents) }] }),
+      (e) => ({ ...e, subtrees: [{ name: 'a', parents: ids(L.maxParents + 1) }] }),
+    ],
+    [
+      'delegated tips',
+      (e) => ({ ...e, sig: { sig: null, key: [{ key: 'p', tips: ids(L.maxParents) }, { key: 'k', tips: null }] } }),
+      (e) => ({ ...e, sig: { sig: null, key: [{ key: 'p', tips: ids(L.maxParents + 1) }, { key: 'k', tips: null }] } }),
+    ],
+    [
+      'stores per entry',
+      (e) => ({ ...e, subtrees: names(L.maxStores).map((name) => ({ name, parents: [] })) }),
+      (e) => ({ ...e, subtrees: names(L.maxStores + 1).map((name) => ({ name, parents: [] })) }),
+    ],
+    [
+      'store name length',
+      (e) => ({ ...e, subtrees: [{ name: 'n'.repeat(L.maxNameLength), parents: [] }] }),
+      (e) => ({ ...e, subtrees: [{ name: 'n'.repeat(L.maxNameLength + 1), parents: [] }] }),
+    ],
+    [
+      'data and metadata size',
+      (e) => ({ ...e, tree: { ...e.tree, metadata: 'm' }, subtrees: [{ name: 'a', parents: [], data: 'x'.repeat(L.maxDataLength - 1) }] }),
+      (e) => ({ ...e, tree: { ...e.tree, metadata: 'mm' }, subtrees: [{ name: 'a', parents: [], data: 'x'.repeat(L.maxDataLength - 1) }] }),
+    ],
+    [
+      'delegation steps',
+      (e) => ({ ...e, sig: { sig: null, key: Array.from({ length: L.maxDelegationSteps }, () => ({ key: 'k', tips: null })) } }),
+      (e) => ({ ...e, sig: { sig: null, key: Array.from({ length: L.maxDelegationSteps + 1 }, () => ({ key: 'k', tips: null })) } }),
+    ],
+  ]
+  for (const [what, atLimit, overLimit] of cases)
+    it(`${what}: the limit passes, one more is INVALID_ENTRY`, () => {
+      expect(code(() => validateEntryShape(atLimit(good())))).toBeUndefined()
+      expect(code(() => validateEntryShape(overLimit(good())))).toBe('INVALID_ENTRY')
+    })
+
+  it('a store name with a control character is INVALID_ENTRY', () => {
+    for (const name of ['a\u0000', 'a\nb', '\u001f', 'a\u007f', '\u0085x', 'x\u009f'])
+      expect(code(() => validateEntryShape({ ...good(), subtrees: [{ name, parents: [] }] }))).toBe('INVALID_ENTRY')
+    for (const name of ['tâches', 'ユーザー', 'a b', '_settings'])
+      expect(code(() => validateEntryShape({ ...good(), subtrees: [{ name, parents: [] }] }))).toBeUndefined()
+  })
 })
 
 describe('validateEntryRules (data-layer §1.6)', () => {

@@ -5,12 +5,14 @@
  * `{ "format": "engram-memory-snapshot", "version": 1,
  *    "entries": { <id>: { "entry": Entry, "status": status } },
  *    "localKeys": { <name>: <base64> }, "metadata": { <key>: <string> } }`.
- * Everything read back is re-checked: each entry's shape and rules, and that
- * it hashes to its key (STYLE "For Engram" 6).
+ * Everything read back is re-checked: each entry's shape and rules, that
+ * it hashes to its key (STYLE "For Engram" 6), and that the statuses agree
+ * with the DAG (`checkConsistency`).
  */
 import {
   CorruptSnapshotError,
   entryId,
+  entryTree,
   isVerificationStatus,
   validateEntry,
   type Entry,
@@ -79,6 +81,8 @@ export function parseSnapshot(text: string, path: string): SnapshotData {
     if (entryId(entry) !== id) return corrupt(`entry ${id} does not hash to its id`)
     data.entries.set(id, { entry, status: record.status })
   }
+  const inconsistency = checkConsistency(data.entries)
+  if (inconsistency !== undefined) return corrupt(inconsistency)
   for (const [name, value] of Object.entries(doc.localKeys)) {
     if (typeof value !== 'string') return corrupt(`local key ${name} is not base64`)
     try {
@@ -92,4 +96,38 @@ export function parseSnapshot(text: string, path: string): SnapshotData {
     data.metadata.set(key, value)
   }
   return data
+}
+
+/**
+ * Whether the stored statuses can be what an engine wrote: a verified entry
+ * was verified after everything it depends on, so each of its main parents,
+ * store parents and delegated tips is stored and verified, and its main
+ * parents belong to its own database. (Unverified and failed entries may
+ * name entries that never arrived.) A gap in a chain, or a failed or
+ * unverified entry edited to `verified` below an entry that is not, breaks
+ * this. What it cannot see: a failed entry whose parents are all verified,
+ * edited to `verified` — telling that apart needs the auth rules, which a
+ * backend does not know.
+ * @returns the first problem found, or `undefined`.
+ */
+export function checkConsistency(entries: ReadonlyMap<Id, { entry: Entry; status: VerificationStatus }>): string | undefined {
+  const verified = (id: Id): boolean => entries.get(id)?.status === 'verified'
+  for (const [id, { entry, status }] of entries) {
+    if (status !== 'verified') continue
+    const tree = entryTree(id, entry)
+    for (const p of entry.tree.parents) {
+      const parent = entries.get(p)
+      if (parent === undefined) return `verified entry ${id} names parent ${p}, which is not in the snapshot`
+      if (parent.status !== 'verified') return `verified entry ${id} has a ${parent.status} parent ${p}`
+      if (entryTree(p, parent.entry) !== tree) return `verified entry ${id} has parent ${p} of another database`
+    }
+    for (const node of entry.subtrees)
+      for (const p of node.parents)
+        if (!verified(p)) return `verified entry ${id} has store parent ${p} that is missing or not verified`
+    if (typeof entry.sig.key !== 'string')
+      for (const step of entry.sig.key)
+        for (const tip of step.tips ?? [])
+          if (!verified(tip)) return `verified entry ${id} names delegated tip ${tip} that is missing or not verified`
+  }
+  return undefined
 }

@@ -7,7 +7,7 @@
  * leaves either the old snapshot or the new one, never a mix.
  */
 import { open, readFile, rename, unlink } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { NotFoundError, SnapshotReadError, SnapshotWriteError } from '@engram/backend-api'
 import { bytesToHex, randomBytes, utf8Decode, utf8Encode } from '@engram/crypto'
 
@@ -24,7 +24,8 @@ export const snapshotFs = { open, readFile, rename, unlink }
  */
 export async function writeSnapshotFile(path: string, text: string): Promise<void> {
   const dir = dirname(path)
-  const tmp = join(dir, `.${basename(path)}.${bytesToHex(randomBytes(6))}.tmp`)
+  // A short name of its own: the target's name may already use all 255 bytes a name can have.
+  const tmp = join(dir, `.engram-${bytesToHex(randomBytes(8))}.tmp`)
   let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
     handle = await snapshotFs.open(tmp, 'wx', 0o600)

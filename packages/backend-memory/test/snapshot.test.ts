@@ -203,6 +203,70 @@ describe('load refuses bad files and leaves them untouched', () => {
     }
   })
 
+  it('an entry missing from the middle of a chain → CORRUPT_SNAPSHOT', async () => {
+    const { b, all } = await populated()
+    const [, a] = all
+    const file = join(dir, 'gap.snapshot')
+    await b.save(file)
+    const doc = JSON.parse(await readFile(file, 'utf8'))
+    delete doc.entries[a!.id] // m (verified) names a as a parent
+    await expectCorrupt('gap', JSON.stringify(doc))
+    // Only a store parent missing: c is there, a (and m, which needs a) are not.
+    const c = all[2]!
+    const storeOnly = makeEntry(all[0]!.id, [c.id], { s: { parents: [a!.id], data: 'x' } }, 'store-parent')
+    await b.put(storeOnly.id, storeOnly.entry, 'verified')
+    await b.save(file)
+    const doc2 = JSON.parse(await readFile(file, 'utf8'))
+    delete doc2.entries[a!.id]
+    for (const x of all.slice(3)) delete doc2.entries[x.id]
+    await expectCorrupt('store-gap', JSON.stringify(doc2))
+  })
+
+  it('statuses that contradict the DAG → CORRUPT_SNAPSHOT: a verified entry needs verified parents', async () => {
+    const { b, tree, all } = await populated()
+    const f = all[5]!
+    const g = makeEntry(tree, [f.id], {}, 'tainted child of the failed entry')
+    await b.put(g.id, g.entry, 'failed')
+    const file = join(dir, 'statuses.snapshot')
+    await b.save(file)
+    const doc = JSON.parse(await readFile(file, 'utf8'))
+    const variants: [string, (d: any) => void][] = [
+      ['failed child made verified', (d) => (d.entries[g.id].status = 'verified')],
+      ['parent made unverified', (d) => (d.entries[all[1]!.id].status = 'unverified')],
+      ['root made failed', (d) => (d.entries[tree].status = 'failed')],
+    ]
+    for (const [name, change] of variants) {
+      const copy = structuredClone(doc)
+      change(copy)
+      await expectCorrupt(name.replace(/ /g, '-'), JSON.stringify(copy))
+    }
+  })
+
+  it('a verified entry whose parent belongs to another database → CORRUPT_SNAPSHOT', async () => {
+    const { b, all } = await populated()
+    const other = makeRoot('other', {})
+    const cross = makeEntry(all[0]!.id, [other.id], {}, 'cross')
+    await b.put(other.id, other.entry, 'verified')
+    await b.put(cross.id, cross.entry, 'verified')
+    const file = join(dir, 'cross.snapshot')
+    await b.save(file)
+    await expectCorrupt('cross', await readFile(file))
+  })
+
+  it('unverified and failed entries may wait on parents that are not there', async () => {
+    const { b, tree, all } = await populated()
+    const missing = makeEntry(tree, [all[3]!.id], {}, 'never stored')
+    const waiting = makeEntry(tree, [missing.id], {}, 'waiting')
+    const failed = makeEntry(tree, [missing.id], {}, 'failed on a missing parent')
+    await b.put(waiting.id, waiting.entry, 'unverified')
+    await b.put(failed.id, failed.entry, 'failed')
+    const file = join(dir, 'waiting.snapshot')
+    await b.save(file)
+    const loaded = await MemoryBackend.load(file)
+    expect(await loaded.getStatus(waiting.id)).toBe('unverified')
+    expect(await loaded.getStatus(failed.id)).toBe('failed')
+  })
+
   it('bytes that are not UTF-8 → CORRUPT_SNAPSHOT', async () => {
     await expectCorrupt('binary', new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]))
   })
@@ -230,6 +294,20 @@ describe('atomic save', () => {
     expect(await (await MemoryBackend.load(file)).has(extra.id)).toBe(false)
     await b.save(file) // and a later save works
     expect(await (await MemoryBackend.load(file)).has(extra.id)).toBe(true)
+  })
+
+  it('a snapshot name of up to 255 bytes saves (the temp name stays short)', async () => {
+    const { b, tree, all } = await populated()
+    for (const length of [238, 246, 255]) {
+      const file = join(dir, 's'.repeat(length))
+      await b.save(file)
+      await b.save(file) // replacing it too
+      expect(await (await MemoryBackend.load(file)).getTips(tree)).toEqual(await b.getTips(tree))
+    }
+    const multibyte = join(dir, 'é'.repeat(127)) // 254 bytes
+    await b.save(multibyte)
+    expect(await (await MemoryBackend.load(multibyte)).has(all[0]!.id)).toBe(true)
+    expect((await readdir(dir)).every((name) => !name.endsWith('.tmp'))).toBe(true)
   })
 
   it('saving into a missing folder → SNAPSHOT_WRITE_FAILED', async () => {

@@ -30,8 +30,8 @@ export class UserNotFoundError extends EngramError {
 
 /** Wrong password, or a password given for a passwordless user. */
 export class InvalidPasswordError extends EngramError {
-  constructor() {
-    super('INVALID_PASSWORD', 'invalid password')
+  constructor(message = 'invalid password') {
+    super('INVALID_PASSWORD', message)
   }
 }
 
@@ -46,13 +46,6 @@ export class PasswordRequiredError extends EngramError {
 export class UserDisabledError extends EngramError {
   constructor(username: string) {
     super('USER_DISABLED', `user ${JSON.stringify(username)} is disabled`)
-  }
-}
-
-/** More than one account has this username (records merged from elsewhere). */
-export class DuplicateUsersError extends EngramError {
-  constructor(username: string, count: number) {
-    super('DUPLICATE_USERS', `${count} accounts are named ${JSON.stringify(username)}`)
   }
 }
 

@@ -12,7 +12,6 @@ export {
   InvalidPasswordError,
   PasswordRequiredError,
   UserDisabledError,
-  DuplicateUsersError,
   SystemDatabaseMissingError,
   SystemDatabaseDuplicateError,
   DeviceKeyMissingError,

@@ -9,9 +9,8 @@ import { DEFAULT_ARGON2, EngramError, ed25519 as defaultEd25519, hashPassword, v
 import { Engine, type Signer, type WriteEvent, type WriteSource } from '@engram/database'
 import { createUserDatabase, openUserSession, type User, type UserHost, type UserRecord } from '@engram/user'
 import { UserDirectory } from './accounts/directory.js'
-import { validateUsername } from './accounts/username.js'
+import { isWellFormed, validateUsername } from './accounts/username.js'
 import {
-  DuplicateUsersError,
   InvalidPasswordError,
   PasswordRequiredError,
   SyncUnavailableError,
@@ -46,8 +45,15 @@ export interface SystemDatabaseIds {
   sync?: string
 }
 
+/**
+ * Returns `password` when it is a string (or undefined) of well-formed
+ * Unicode: a lone surrogate would be encoded as U+FFFD, so `'secret\uD800'`
+ * would open with `'secret\uDBFF'`.
+ * @throws TypeError for another type; InvalidPasswordError (`INVALID_PASSWORD`) when it is ill-formed.
+ */
 function assertPassword(password: unknown): string | undefined {
   if (password !== undefined && typeof password !== 'string') throw new TypeError('password must be a string or undefined')
+  if (password !== undefined && !isWellFormed(password)) throw new InvalidPasswordError('the password is not well-formed Unicode (a lone surrogate)')
   return password
 }
 
@@ -181,13 +187,18 @@ export class Instance {
   /**
    * Creates an account and its private database; returns the user id.
    * `''` is a password (different from none).
-   * @throws USER_EXISTS; INVALID_USERNAME (empty, over 64 characters, control characters, leading `_`).
+   * The name is stored in NFC. A name is taken once per backend, whichever
+   * Instance handle asks (handles on one backend object take turns); where
+   * processes share a backend, the first-created record of a name wins
+   * everywhere, and a creation that finds it lost reports `USER_EXISTS`.
+   * @throws USER_EXISTS; INVALID_USERNAME (empty, over 64 characters, control or bidi control
+   *   characters, nothing visible, leading `_`); INVALID_PASSWORD (not well-formed Unicode).
    */
-  async createUser(username: string, password?: string): Promise<string> {
-    validateUsername(username)
+  async createUser(input: string, password?: string): Promise<string> {
+    const username = validateUsername(input)
     assertPassword(password)
-    return this.#users.lock.run(async () => {
-      if ((await this.#users.byName(username)).length > 0) throw new UserExistsError(username)
+    const userId = await this.#users.lock.run(async () => {
+      if ((await this.#users.byName(username)) !== undefined) throw new UserExistsError(username)
       const passwordHash = password === undefined ? null : await hashPassword(password, this.#argon2)
       const created = await createUserDatabase({
         engine: this.#engine,
@@ -207,6 +218,12 @@ export class Instance {
         status: 'active',
       })
     })
+    // Another process may have taken the name meanwhile: the first-created record wins.
+    if ((await this.#users.byName(username))?.userId !== userId) {
+      await this.#users.remove(userId)
+      throw new UserExistsError(username)
+    }
+    return userId
   }
 
   /**
@@ -225,9 +242,10 @@ export class Instance {
       if (password === undefined) throw new PasswordRequiredError(username)
     }
     // One Argon2id per login (DECISIONS 11): the key derived from the password
-    // opens the default key, and that AEAD check is the password check. Only
-    // when it fails is the PHC hash consulted, to tell a wrong password from a
-    // damaged key.
+    // opens the default sealed key (a password session accepts only sealed
+    // rows, so no plain row planted in storage can stand in for it). When
+    // that fails, the PHC hash is the arbiter: it tells a wrong password
+    // (INVALID_PASSWORD) from a damaged key (CORRUPT_KEY).
     let session: User
     try {
       session = await openUserSession(this.#host, record, password)
@@ -248,7 +266,7 @@ export class Instance {
 
   /** Every username, in the order the accounts were created. */
   async listUsers(): Promise<string[]> {
-    return (await this.#users.all()).map((r) => r.username)
+    return (await this.#users.accounts()).map((r) => r.username)
   }
 
   /**
@@ -257,8 +275,8 @@ export class Instance {
    * @throws USER_NOT_FOUND
    */
   async disableUser(username: string): Promise<void> {
-    await this.#setStatus(username, 'disabled')
-    for (const s of [...this.#sessions]) if (s.username === username) await s.logout()
+    const record = await this.#setStatus(username, 'disabled')
+    for (const s of [...this.#sessions]) if (s.userId === record.userId) await s.logout()
   }
 
   /** Re-enables a disabled account. @throws USER_NOT_FOUND */
@@ -296,17 +314,17 @@ export class Instance {
   // ---- internals ---------------------------------------------------------------
 
   async #record(username: string): Promise<UserRecord> {
-    const records = await this.#users.byName(username)
-    if (records.length === 0) throw new UserNotFoundError(username)
-    if (records.length > 1) throw new DuplicateUsersError(username, records.length)
-    return records[0]!
+    const record = await this.#users.byName(username)
+    if (record === undefined) throw new UserNotFoundError(username)
+    return record
   }
 
-  async #setStatus(username: string, status: UserRecord['status']): Promise<void> {
+  async #setStatus(username: string, status: UserRecord['status']): Promise<UserRecord> {
     if (typeof username !== 'string') throw new TypeError('username must be a string')
-    await this.#users.lock.run(async () => {
+    return this.#users.lock.run(async () => {
       const record = await this.#record(username)
       if (record.status !== status) await this.#users.update({ ...record, status })
+      return record
     })
   }
 
@@ -326,7 +344,7 @@ export class Instance {
           this.#syncDatabaseId = id
         }),
       onWrite: (source, listener, databaseId) => this.onWrite(source, listener, databaseId),
-      users: () => this.#users.all(),
+      users: () => this.#users.accounts(),
       databases: (): Promise<DatabaseRecord[]> => this.#registry.all(),
       sessions: () => [...this.#sessions],
     }

@@ -171,17 +171,18 @@ describe('loginUser: the password matrix', () => {
 })
 
 describe('duplicate accounts', () => {
-  it('two records with one username (merged from elsewhere) → DUPLICATE_USERS at login; the name stays taken', async () => {
+  it('two records with one username (merged from elsewhere): the first created is the account, listed once; the name stays taken', async () => {
     const { instance, backend } = await openInstance()
-    await instance.createUser('alice')
+    const aliceId = await instance.createUser('alice')
     const signer = { key: await ed25519.importSigningKey((await backend.getLocalKey(DEVICE_KEY_NAME))!), sigKey: DEVICE_KEY_NAME }
     const users = await Database.open(new Engine(backend), instance.systemDatabaseIds().users, signer)
     const txn = await users.newTransaction()
     const table = await txn.getStore('users', Table<Record<string, unknown>>)
     const [, row] = (await table.entries())[0]!
-    await table.insert({ ...row })
+    const copyId = await table.insert({ ...row }) // same createdAt: the smaller user id wins
     await txn.commit()
-    await expect(instance.loginUser('alice')).rejects.toMatchObject({ code: 'DUPLICATE_USERS' })
+    expect((await instance.loginUser('alice')).userId).toBe([aliceId, copyId].sort()[0])
+    expect(await instance.listUsers()).toEqual(['alice'])
     await expect(instance.createUser('alice')).rejects.toMatchObject({ code: 'USER_EXISTS' })
   })
 })

@@ -102,3 +102,10 @@ export class StoreTypeExistsError extends EngramError {
     this.typeId = typeId
   }
 }
+
+/** A store name the entry format cannot carry: a control character, or longer than `MAX_NAME_LENGTH`. */
+export class InvalidStoreNameError extends EngramError {
+  constructor(message: string) {
+    super('INVALID_STORE_NAME', message)
+  }
+}

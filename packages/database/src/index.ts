@@ -19,8 +19,20 @@ export {
   KeyNotFoundError,
   InvalidSettingsError,
   StoreTypeExistsError,
+  InvalidStoreNameError,
 } from './errors.js'
-export { Doc, List, CorruptDataError, InvalidValueError, type JsonValue } from './crdt/index.js'
+export { MAX_NAME_LENGTH } from './store/names.js'
+export {
+  Doc,
+  List,
+  CorruptDataError,
+  InvalidValueError,
+  MAX_DEPTH,
+  MAX_POSITION_STEPS,
+  MAX_POSITION_EXPONENT,
+  MAX_POSITION_HEX_DIGITS,
+  type JsonValue,
+} from './crdt/index.js'
 export {
   Permission,
   WILDCARD,

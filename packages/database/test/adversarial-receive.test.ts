@@ -18,6 +18,7 @@ import {
   type Id,
   type SigKey,
 } from '@engram/database'
+import { ENTRY_LIMITS } from '@engram/backend-api'
 import { bytesToBase64, type SigningKey } from '@engram/crypto'
 import { sharedOf } from '../src/database/engine.js'
 import { data, expectCode, forge, keyFromSeed, newEngine, pub, settle, setup, write, type Forged } from './helpers.js'
@@ -638,12 +639,16 @@ describe('adversarial receive: structure', () => {
     expect(waiting.size).toBe(0)
   })
 
-  it('an entry with thousands of parents that do not exist waits; one with a failed parent among them fails', async () => {
+  it('an entry with a thousand parents that do not exist waits; one with a failed parent among them fails; more than the limit is malformed', async () => {
     const w = await world()
-    const fake = Array.from({ length: 3000 }, (_, i) => 'sha256:' + i.toString(16).padStart(64, '0')).sort()
+    const fakes = (n: number) => Array.from({ length: n }, (_, i) => 'sha256:' + i.toString(16).padStart(64, '0')).sort()
+    const fake = fakes(ENTRY_LIMITS.maxParents)
     const many = await forge({ db: w.db.id, parents: fake, sigKey: 'writer', key: w.keys.writer })
     const bad = await forge({ db: w.db.id, parents: [w.first], sigKey: 'ghost', key: w.keys.writer })
-    const manyWithBad = await forge({ db: w.db.id, parents: [...fake.slice(0, 1000), bad.id].sort(), sigKey: 'writer', key: w.keys.writer })
+    const manyWithBad = await forge({ db: w.db.id, parents: [...fake.slice(0, ENTRY_LIMITS.maxParents - 1), bad.id].sort(), sigKey: 'writer', key: w.keys.writer })
+    // Nobody can even sign one more: sealing checks the limits. Edited in after signing, it is refused unread.
+    const tooMany = { ...many.entry, tree: { ...many.entry.tree, parents: fakes(ENTRY_LIMITS.maxParents + 1) } }
+    await expectCode(w.replica.receiveEntries([tooMany]), 'INVALID_ENTRY')
     const r = await w.replica.receiveEntries([many, bad, manyWithBad])
     expect(r.pending).toEqual([many.id])
     expect(r.failed).toEqual([bad.id, manyWithBad.id].sort())

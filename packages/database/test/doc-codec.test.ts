@@ -157,7 +157,7 @@ describe('decode rejects malformed input with CORRUPT_DATA', () => {
     const text =
       '{"doc":{"l":{"list":[["-1f","0123456789abcdef","a"],["0","0123456789abcdef","b"],' +
       '["ffp-9","0123456789abcdef","c"],["1","0123456789abcdef","d"],' +
-      `["${'f'.repeat(100_000)}","0123456789abcdef","e"]]}}}`
+      `["${'f'.repeat(320)}","0123456789abcdef","e"]]}}}` // MAX_POSITION_HEX_DIGITS
     const d = Doc.decode(text)
     expect(d.get('l')).toEqual(['a', 'b', 'c', 'd', 'e'])
     expect(d.encode()).toBe(text)

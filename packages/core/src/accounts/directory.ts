@@ -44,14 +44,25 @@ export function parseUserRow(userId: string, v: unknown): UserRecord | undefined
   return { userId, username, userDatabaseId, passwordHash, keySalt, keyKdf, createdAt, status }
 }
 
+/**
+ * One lock per backend object: every Instance handle on a backend runs its
+ * check-then-write account changes (create, status) one at a time, so two
+ * handles cannot both take a name.
+ */
+const locksByBackend = new WeakMap<object, Mutex>()
+
 /** Reads and writes account records in `_users`. */
 export class UserDirectory {
   readonly #db: Database
-  /** Serializes check-then-write sequences (create, status changes). */
-  readonly lock = new Mutex()
+  /** Serializes check-then-write sequences (create, status changes) of every handle on this backend. */
+  readonly lock: Mutex
 
   constructor(usersDb: Database) {
     this.#db = usersDb
+    const backend = usersDb.engine.backend
+    let lock = locksByBackend.get(backend)
+    if (lock === undefined) locksByBackend.set(backend, (lock = new Mutex()))
+    this.lock = lock
   }
 
   /** Every readable record, oldest first. */
@@ -65,9 +76,36 @@ export class UserDirectory {
     return records.sort((a, b) => a.createdAt - b.createdAt || (a.userId < b.userId ? -1 : 1))
   }
 
-  /** Every record with this username (more than one only if records were merged from elsewhere). */
-  async byName(username: string): Promise<UserRecord[]> {
-    return (await this.all()).filter((r) => r.username === username)
+  /**
+   * The account of each username: when several records share a name (made
+   * by processes sharing the backend at the same moment, or merged from
+   * elsewhere), the first created wins — the oldest `createdAt`, then the
+   * smallest user id — and the others are ignored. Every handle and process
+   * that sees the same records picks the same one. Names compare in NFC.
+   */
+  async accounts(): Promise<UserRecord[]> {
+    const seen = new Set<string>()
+    const out: UserRecord[] = []
+    for (const r of await this.all()) {
+      const name = r.username.normalize('NFC')
+      if (seen.has(name)) continue
+      seen.add(name)
+      out.push(r)
+    }
+    return out
+  }
+
+  /** The account named `username` (NFC), if any. */
+  async byName(username: string): Promise<UserRecord | undefined> {
+    const name = username.normalize('NFC')
+    return (await this.accounts()).find((r) => r.username.normalize('NFC') === name)
+  }
+
+  /** Tombstones the row of `userId` (a duplicate that lost). */
+  async remove(userId: string): Promise<void> {
+    const txn = await this.#db.newTransaction()
+    await (await txn.getStore(USERS_TABLE, Table<StoredUser>)).delete(userId)
+    await txn.commit()
   }
 
   /** Adds a record; returns its user id. */

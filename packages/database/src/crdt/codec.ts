@@ -11,7 +11,9 @@
  *   item is `[n1,id1,n2,id2,…,<value>]`: its position's steps and its
  *   value. A step's number is exact text: hex numerator, and for a fraction
  *   `p-k` meaning ×2^-k with the numerator odd (`"3"`, `"-1"`, `"1p-1"`);
- *   its id is 16 lowercase hex digits.
+ *   its id is 16 lowercase hex digits. Bounds (DECISIONS 20): at most
+ *   MAX_POSITION_STEPS steps, exponents up to MAX_POSITION_EXPONENT,
+ *   numerators up to MAX_POSITION_HEX_DIGITS digits (`position.ts`).
  *
  * The top level is a Doc.
  */
@@ -19,7 +21,15 @@ import { Doc } from './doc.js'
 import { CorruptDataError, InvalidValueError } from './errors.js'
 import { List, type Item } from './list.js'
 import { MAX_DEPTH, TOMBSTONE, type Node } from './node.js'
-import { comparePositions, dyadicToString, isValidId, parseDyadic, type Position, type Step } from './position.js'
+import {
+  MAX_POSITION_STEPS,
+  comparePositions,
+  dyadicToString,
+  isValidId,
+  parseDyadic,
+  type Position,
+  type Step,
+} from './position.js'
 
 /**
  * Encodes a Doc.
@@ -162,6 +172,7 @@ function decodeItem(raw: unknown, depth: number): Item {
   if (!Array.isArray(raw) || raw.length < 3 || raw.length % 2 === 0) {
     throw new CorruptDataError('encoded List item is not [n, id, …, value]')
   }
+  if (raw.length > 2 * MAX_POSITION_STEPS + 1) throw new CorruptDataError(`encoded List position has more than ${MAX_POSITION_STEPS} steps`)
   const pos: Step[] = []
   for (let i = 0; i + 1 < raw.length; i += 2) {
     const n: unknown = raw[i]

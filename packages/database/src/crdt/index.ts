@@ -6,4 +6,5 @@
 export { Doc, type DocValue } from './doc.js'
 export { List, type ListValue } from './list.js'
 export { MAX_DEPTH, type JsonValue } from './node.js'
+export { MAX_POSITION_STEPS, MAX_POSITION_EXPONENT, MAX_POSITION_HEX_DIGITS } from './position.js'
 export { CorruptDataError, InvalidValueError } from './errors.js'

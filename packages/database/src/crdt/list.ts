@@ -23,7 +23,7 @@ import {
   type JsonValue,
   type Node,
 } from './node.js'
-import { between, type Position } from './position.js'
+import { boundedBetween, type Position } from './position.js'
 
 /** @internal One slot of a list. */
 export interface Item {
@@ -102,12 +102,12 @@ export class List {
 
   /**
    * Appends after every item (tombstones included).
-   * @throws InvalidValueError (INVALID_VALUE)
+   * @throws InvalidValueError (INVALID_VALUE), also when the last position is at the limits
    */
   push(value: ListValue): this {
     const node = fromUser(value, MAX_DEPTH - 1)
     const last = this._items[this._items.length - 1]
-    this._items.push({ pos: between(last === undefined ? null : last.pos, null), value: node })
+    this._items.push({ pos: boundedBetween(last === undefined ? null : last.pos, null), value: node })
     this._liveCache?.push(this._items.length - 1)
     return this
   }
@@ -124,7 +124,7 @@ export class List {
     const node = fromUser(value, MAX_DEPTH - 1)
     const left = index > 0 ? this._items[live[index - 1] as number] : undefined
     const right = index < live.length ? this._items[live[index] as number] : undefined
-    const item: Item = { pos: between(left?.pos ?? null, right?.pos ?? null), value: node }
+    const item: Item = { pos: boundedBetween(left?.pos ?? null, right?.pos ?? null), value: node }
     const at = search(this._items, item)
     this._items.splice(at, 0, item)
     // Keep the live index: items from `at` on moved up by one.

@@ -14,7 +14,17 @@
  * before the right one. In the common case a position is one step, and an
  * insert between neighbours with different numbers takes the exact
  * midpoint, so repeated inserts at one spot grow a number by one bit each.
+ *
+ * Bounded cost (DECISIONS 20): a position has at most
+ * {@link MAX_POSITION_STEPS} steps, a step's exponent `k` is at most
+ * {@link MAX_POSITION_EXPONENT} and its numerator at most
+ * {@link MAX_POSITION_HEX_DIGITS} hex digits. Decoding refuses anything
+ * larger before a comparison runs, so comparing two steps shifts by at most
+ * MAX_POSITION_EXPONENT bits. Local edits stay inside the bounds: where the
+ * midpoint would need a larger exponent, the new position extends the left
+ * neighbour by one step instead (the way ties are handled).
  */
+import { InvalidValueError } from './errors.js'
 
 /** An exact dyadic rational `m / 2^k`, normalized: `k === 0` or `m` odd. */
 export interface Dyadic {
@@ -30,6 +40,13 @@ export interface Step {
 
 /** A list position; never mutated once made, so it may be shared. */
 export type Position = readonly Step[]
+
+/** Most steps a position may have. */
+export const MAX_POSITION_STEPS = 32
+/** Largest exponent `k` of a step's number `m / 2^k`. */
+export const MAX_POSITION_EXPONENT = 1024
+/** Most hex digits of a step's numerator (1,280 bits: the exponent's 1,024 plus a 256-bit integer part). */
+export const MAX_POSITION_HEX_DIGITS = 320
 
 const ID_BYTES = 8
 let pool = new Uint8Array(0)
@@ -69,8 +86,12 @@ function dyadic(m: bigint, k: number): Dyadic {
 
 const integer = (m: bigint): Dyadic => ({ m, k: 0 })
 
-/** Compares two dyadic rationals exactly. */
+/**
+ * Compares two dyadic rationals exactly. Both are within the bounds (decode
+ * and `between` see to it), so the shift is at most MAX_POSITION_EXPONENT bits.
+ */
 export function compareDyadic(a: Dyadic, b: Dyadic): number {
+  if (a.k === b.k) return a.m < b.m ? -1 : a.m > b.m ? 1 : 0
   let am = a.m
   let bm = b.m
   if (a.k < b.k) am <<= BigInt(b.k - a.k)
@@ -125,10 +146,34 @@ export function between(left: Position | null, right: Position | null): Position
   }
   const l = left[i] as Step
   const r = right[i] as Step
-  if (compareDyadic(l.n, r.n) < 0) return [...left.slice(0, i), { n: midpoint(l.n, r.n), id: freshId() }]
-  // Same number, l.id < r.id: go one step below l, after anything l has there.
+  if (compareDyadic(l.n, r.n) < 0) {
+    const mid = midpoint(l.n, r.n)
+    if (fits(mid)) return [...left.slice(0, i), { n: mid, id: freshId() }]
+  }
+  // Same number (l.id < r.id), or no room for a midpoint: go one step below
+  // l, after anything l has there. That sorts after left (a longer position
+  // with left's steps, or a larger step where left goes on) and before right
+  // (it keeps l, which sorts before r).
   const next = left[i + 1]
   return [...left.slice(0, i + 1), next === undefined ? origin() : after(next)]
+}
+
+/** Whether a number is within the bounds decode accepts. */
+const fits = (d: Dyadic): boolean =>
+  d.k <= MAX_POSITION_EXPONENT && (d.m < 0n ? -d.m : d.m).toString(16).length <= MAX_POSITION_HEX_DIGITS
+
+/**
+ * {@link between}, checked against the bounds decode accepts (a position
+ * past them would make an entry no replica can read).
+ * @throws InvalidValueError (INVALID_VALUE) when there is no room left:
+ * only next to positions at the bounds that edits here do not make (an
+ * integer part of 256 bits, or MAX_POSITION_STEPS steps, made by hand).
+ */
+export function boundedBetween(left: Position | null, right: Position | null): Position {
+  const pos = between(left, right)
+  if (pos.length > MAX_POSITION_STEPS || !pos.every((s) => fits(s.n)))
+    throw new InvalidValueError('no room for a new list position here: its neighbours are at the position limits')
+  return pos
 }
 
 /** The one-step position `i` with a fresh id: item `i` of a list made from an array. */
@@ -145,18 +190,20 @@ export function dyadicToString(d: Dyadic): string {
   return d.k === 0 ? text : `${text}p-${d.k}`
 }
 
-/** Longest accepted number text (4 million bits); far beyond what editing produces. */
-const MAX_NUMBER_TEXT = 1_000_000
+/** Longest accepted number text: sign, numerator, `p-`, exponent. */
+const MAX_NUMBER_TEXT = 1 + MAX_POSITION_HEX_DIGITS + 2 + String(MAX_POSITION_EXPONENT).length
 const DYADIC_RE = /^(-?)(0|[1-9a-f][0-9a-f]*)(?:p-([1-9][0-9]{0,8}))?$/
 const ID_RE = /^[0-9a-f]{16}$/
 
-/** Parses canonical dyadic text; `undefined` when it is not canonical. */
+/** Parses canonical dyadic text; `undefined` when it is not canonical or past the bounds. */
 export function parseDyadic(text: string): Dyadic | undefined {
   if (text.length > MAX_NUMBER_TEXT) return undefined
   const match = DYADIC_RE.exec(text)
   if (match === null) return undefined
   const [, sign, digits, exponent] = match as unknown as [string, string, string, string | undefined]
   if (sign === '-' && digits === '0') return undefined
+  if (digits.length > MAX_POSITION_HEX_DIGITS) return undefined
+  if (exponent !== undefined && Number(exponent) > MAX_POSITION_EXPONENT) return undefined
   const magnitude = BigInt(`0x${digits}`)
   const m = sign === '-' ? -magnitude : magnitude
   if (exponent === undefined) return integer(m)

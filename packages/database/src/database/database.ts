@@ -35,6 +35,7 @@ import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
 import { delegationContext, settingsAtMain, sharedOf, type Engine } from './engine.js'
 import { registeredTypeAt, sigInfo, Transaction, type Signer, type TxnOwner } from './transaction.js'
+import { checkDatabaseName } from '../store/names.js'
 
 function checkSigner(signer: unknown): Signer {
   const s = signer as Partial<Signer> | null
@@ -82,6 +83,7 @@ export class Database {
     if (typeof settings !== 'object' || settings === null || Array.isArray(settings))
       throw new TypeError('settings must be a plain object')
     checkSigner(signer)
+    if (typeof settings.name === 'string') checkDatabaseName(settings.name)
     const publicKey = formatPublicKey(signer.key.publicKey)
     const doc = Doc.fromJSON(settings)
     const auth = settings.auth

@@ -22,6 +22,7 @@ import { checkStoreClass, registerStoreType } from '../store/registry.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
 import { delegationContext, sharedOf, type Engine } from './engine.js'
+import { checkStoreName } from '../store/names.js'
 
 /** The key a Database signs with: a prepared Ed25519 key and the auth name (or delegation path) it signs under. */
 export interface Signer {
@@ -40,6 +41,14 @@ const NO_SLOTS: readonly Slot[] = []
 
 /** Type id under which `_index` states are kept. */
 const INDEX_TYPE = 'index:v1'
+
+/** Commits being stored, per backend (every Engine over it): id → settles when that commit stored it or failed. */
+const inflightByBackend = new WeakMap<object, Map<Id, Promise<void>>>()
+function inflightCommits(backend: object): Map<Id, Promise<void>> {
+  let m = inflightByBackend.get(backend)
+  if (m === undefined) inflightByBackend.set(backend, (m = new Map()))
+  return m
+}
 
 interface Slot {
   readonly name: string
@@ -113,11 +122,13 @@ export class Transaction {
    * A handle on store `name` of type `Store` (e.g. `DocStore`, `Table<T>`).
    * The first use of a name registers it in `_index`.
    * @throws TypeMismatchError (`TYPE_MISMATCH`) when the name is registered
-   * with another type; TxnClosedError after commit; RangeError for a reserved name.
+   * with another type; TxnClosedError after commit; RangeError for a reserved name;
+   * InvalidStoreNameError (`INVALID_STORE_NAME`) for a control character or more than 255 characters.
    */
   async getStore<S>(name: string, Store: StoreClass<S>): Promise<S> {
     if (typeof name !== 'string' || name === '') throw new TypeError('store name must be a non-empty string')
     if (isSystemStore(name)) throw new RangeError(`"${name}" is a reserved store name`)
+    checkStoreName(name)
     const S = checkStoreClass(Store) as StoreClass<S>
     this.#checkOpen()
     const existing = this.#slot(name)
@@ -270,20 +281,39 @@ export class Transaction {
       // Signed and sealed inline (prepareSeal/finish): one async step less than signEntry.
       const sealing = prepareSeal(entry)
       const id = sealing.finish(await signText(signer.key, sealing.text))
-      if (await engine.backend.has(id)) {
-        // The same change at the same tips by the same key: already stored.
+      // The same change at the same tips by the same key has the same id: one
+      // entry, stored once, its hooks fired once. A commit of that id in
+      // flight (identical transactions committed concurrently) is waited for.
+      const inflight = inflightCommits(engine.backend)
+      for (;;) {
+        const other = inflight.get(id)
+        if (other !== undefined) {
+          await other
+          continue
+        }
+        if (!(await engine.backend.has(id))) {
+          if (inflight.has(id)) continue // claimed while we looked
+          break
+        }
         this.#state = 'closed'
         this.#releaseBases()
         return id
       }
-      // Keep the state of every written store from now on, so reads stay O(1).
-      for (let i = 0; i < staged.length; i++) {
-        const s = staged[i]!
-        if (s.state === undefined) continue
-        const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
-        if (pending !== undefined) await pending
+      let claimEnds!: () => void
+      inflight.set(id, new Promise<void>((resolve) => (claimEnds = resolve)))
+      try {
+        // Keep the state of every written store from now on, so reads stay O(1).
+        for (let i = 0; i < staged.length; i++) {
+          const s = staged[i]!
+          if (s.state === undefined) continue
+          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
+          if (pending !== undefined) await pending
+        }
+        await engine.backend.put(id, entry, 'verified')
+      } finally {
+        inflight.delete(id)
+        claimEnds()
       }
-      await engine.backend.put(id, entry, 'verified')
       this.#state = 'closed'
       // Release borrows before advancing, so kept states advance in place.
       this.#releaseBases()

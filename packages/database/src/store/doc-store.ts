@@ -2,7 +2,9 @@
  * @module
  * `DocStore` (`docstore:v1`): a nested document of JSON-like values.
  */
-import type { Doc, JsonValue } from '../crdt/index.js'
+import { Doc, InvalidValueError, List, type JsonValue } from '../crdt/index.js'
+import { splitPath } from '../crdt/doc.js'
+import type { Node } from '../crdt/node.js'
 import { Store } from './base.js'
 import { docCrdt } from './doc-crdt.js'
 
@@ -15,6 +17,27 @@ export function stagedTouches(staged: Doc | undefined, key: string): boolean {
 export function firstSegment(path: string): string {
   for (const seg of path.split('.')) if (seg !== '') return seg
   return ''
+}
+
+/**
+ * Whether the way to the leaf of `segments` (every segment but the last)
+ * runs through a List in the current state: the committed state with the
+ * staged delta over it. A staged value that is not an in-place edit (a
+ * flagged Doc from `set`, a scalar, a tombstone) hides what is committed below.
+ */
+function wayCrossesList(committed: Doc, staged: Doc | undefined, segments: readonly string[]): boolean {
+  let c: Node | undefined = committed
+  let s: Node | undefined = staged
+  for (let i = 0; i < segments.length - 1; i++) {
+    const seg = segments[i] as string
+    s = s instanceof Doc ? s._children.get(seg) : undefined
+    c = c instanceof Doc ? c._children.get(seg) : undefined
+    if (s instanceof List) return true
+    if (s !== undefined && !(s instanceof Doc && !s._replace)) c = undefined
+    if (c instanceof List) return true
+    if (s === undefined && c === undefined) return false
+  }
+  return false
 }
 
 /**
@@ -50,9 +73,15 @@ export class DocStore extends Store<Doc> {
     this.stage().set(key, value)
   }
 
-  /** Sets one leaf at a dotted path, creating objects on the way. @throws InvalidValueError; ReadOnlyError. */
+  /**
+   * Sets one leaf at a dotted path, creating objects on the way (a scalar on
+   * the way is replaced). A path through a list (`'tags.1'` where `tags` is
+   * an array) is refused: read the array and `set` it whole.
+   * @throws InvalidValueError (`INVALID_VALUE`) for a bad value, an empty path or a path through a list, before anything is staged; ReadOnlyError.
+   */
   async setPath(path: string, value: JsonValue): Promise<void> {
     if (typeof path !== 'string') throw new TypeError('path must be a string')
+    await this.#refuseListOnTheWay(path)
     this.stage().setPath(path, value)
   }
 
@@ -62,10 +91,21 @@ export class DocStore extends Store<Doc> {
     this.stage().delete(key)
   }
 
-  /** Deletes the leaf at a dotted path. @throws ReadOnlyError. */
+  /**
+   * Deletes the leaf at a dotted path.
+   * @throws InvalidValueError (`INVALID_VALUE`) for an empty path or a path through a list; ReadOnlyError.
+   */
   async deletePath(path: string): Promise<void> {
     if (typeof path !== 'string') throw new TypeError('path must be a string')
+    await this.#refuseListOnTheWay(path)
     this.stage().deletePath(path)
+  }
+
+  async #refuseListOnTheWay(path: string): Promise<void> {
+    const segments = splitPath(path)
+    if (segments.length < 2) return
+    if (wayCrossesList(await this.committed(), this.staged(), segments))
+      throw new InvalidValueError(`path "${path.slice(0, 200)}" runs through a list: read the array and set it whole`)
   }
 
   /** Whether `key` holds a live value. */

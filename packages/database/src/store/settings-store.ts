@@ -20,6 +20,7 @@ import { KeyExistsError, KeyNotFoundError } from '../errors.js'
 import { Store } from './base.js'
 import { docCrdt } from './doc-crdt.js'
 import { firstSegment, stagedTouches } from './doc-store.js'
+import { checkDatabaseName } from './names.js'
 
 /** The reserved store name of the settings. */
 export const SETTINGS_STORE = '_settings'
@@ -40,9 +41,13 @@ export class SettingsStore extends Store<Doc> {
     return typeof name === 'string' ? name : undefined
   }
 
-  /** Sets `settings.name`. @throws ReadOnlyError. */
+  /**
+   * Sets `settings.name`.
+   * @throws InvalidSettingsError (`INVALID_SETTINGS`) for a control character or more than 255 characters; ReadOnlyError.
+   */
   async setName(name: string): Promise<void> {
     if (typeof name !== 'string') throw new TypeError('name must be a string')
+    checkDatabaseName(name)
     this.stage().set('name', name)
   }
 

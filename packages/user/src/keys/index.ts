@@ -1,2 +1,2 @@
 export { KeyManager, type ProtectedKey } from './key-manager.js'
-export { parseKeyRow, compareKeyRows, defaultKeyRow } from './key-row.js'
+export { parseKeyRow, compareKeyRows, defaultKeyRow, isUsableRow } from './key-row.js'

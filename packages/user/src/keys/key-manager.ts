@@ -171,6 +171,8 @@ export class KeyManager {
     }
     let seed: Uint8Array
     if (row.encryption.type === 'none') {
+      // A password session seals every key it writes: a plain row did not come from one.
+      if (this.#derivedKey) throw new CorruptKeyError(`key ${row.keyId} is stored unencrypted but this user has a password`)
       seed = stored
       if (seed.length !== 32) throw new CorruptKeyError(`key ${row.keyId}: a private key must be 32 bytes`)
       // A plain seed is bound to nothing: check it is the key its id names.

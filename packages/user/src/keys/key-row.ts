@@ -52,3 +52,12 @@ export function defaultKeyRow<R extends Pick<KeyRow, 'createdAt' | 'keyId' | 'is
   const sorted = [...rows].sort(compareKeyRows)
   return sorted.find((r) => r.isDefault) ?? sorted[0]
 }
+
+/**
+ * Whether a session may use `row`: a password session only sealed rows (a
+ * plain row in a password user's database was not written by this user's
+ * sessions, which seal every key, and would open without the password); a
+ * passwordless session any (sealed rows then fail to open, as CORRUPT_KEY).
+ */
+export const isUsableRow = (row: Pick<KeyRow, 'encryption'>, passwordSession: boolean): boolean =>
+  !passwordSession || row.encryption.type !== 'none'

@@ -1,23 +1,27 @@
 /**
  * @module
- * Opening a session for an account whose password the instance has already
- * checked: one Argon2id derivation (DECISIONS 11); every key opens with that
- * one derived key (the default key now, the others on first use). Any
- * failure wipes what was decrypted so far.
+ * Opening a session: one Argon2id derivation (DECISIONS 11); every key opens
+ * with that one derived key (the default key now, the others on first use).
+ * A password session uses only sealed key rows, so opening the default key
+ * proves the derived key right; when it does not open (CORRUPT_KEY), the
+ * caller checks the PHC hash to tell a wrong password from a damaged key.
+ * Any failure wipes what was decrypted so far.
  */
 import { base64ToBytes, deriveKey, ed25519, wipe } from '@engram/crypto'
 import { Database, Table } from '@engram/database'
 import { CorruptKeyError, NoKeysAvailableError } from '../errors.js'
 import type { UserHost } from '../host.js'
-import { KeyManager, defaultKeyRow, parseKeyRow } from '../keys/index.js'
+import { KeyManager, defaultKeyRow, isUsableRow, parseKeyRow } from '../keys/index.js'
 import { KEYS_TABLE } from '../schema.js'
 import type { KeyRow, UserRecord } from '../types.js'
 import { User } from './user.js'
 
 /**
- * Opens `record`'s session. The caller has verified `password` against
- * `record.passwordHash` (core does, before calling this).
- * @throws CORRUPT_KEY when a stored key does not open or does not match its id;
+ * Opens `record`'s session. The caller has checked that a password is given
+ * exactly when the record has a hash; it need not check the hash first (a
+ * wrong password fails here with CORRUPT_KEY, and only then is the PHC
+ * check needed, as core's `loginUser` does).
+ * @throws CORRUPT_KEY when the default sealed key does not open (a wrong password, or damage) or a key does not match its id;
  *   NO_KEYS_AVAILABLE when the user database holds no key.
  */
 export async function openUserSession(host: UserHost, record: UserRecord, password?: string): Promise<User> {
@@ -42,7 +46,8 @@ export async function openUserSession(host: UserHost, record: UserRecord, passwo
   try {
     const readOnly = await Database.open(host.engine, record.userDatabaseId)
     const view = await readOnly.getStore(KEYS_TABLE, Table<KeyRow>)
-    const rows = (await view.entries()).map(([, value]) => parseKeyRow(value))
+    // A password session uses only sealed rows: opening the default one is then the proof of the password.
+    const rows = (await view.entries()).map(([, value]) => parseKeyRow(value)).filter((row) => isUsableRow(row, keys.sealsKeys))
     for (const row of rows) keys.register(row)
     const def = defaultKeyRow(rows)
     if (!def) throw new NoKeysAvailableError(record.username)

@@ -17,7 +17,7 @@ import {
   SessionClosedError,
 } from '../errors.js'
 import type { UserHost } from '../host.js'
-import { compareKeyRows, defaultKeyRow, parseKeyRow, type KeyManager } from '../keys/index.js'
+import { compareKeyRows, defaultKeyRow, isUsableRow, parseKeyRow, type KeyManager } from '../keys/index.js'
 import { DATABASES_TABLE, KEYS_TABLE } from '../schema.js'
 import type { DatabasePrefsRow, KeyInfo, KeyRow, TrackOptions, TrackedDatabase, UserRecord } from '../types.js'
 import { assertString, creatorSigKey, isPlainObject, openReadOnly } from './helpers.js'
@@ -365,12 +365,14 @@ export class User {
     if (this.#closed) throw new SessionClosedError()
   }
 
-  /** Every key row, oldest first, each registered with the key manager (rows another session added included). */
+  /** Every key row this session may use (a password session: sealed rows only), oldest first, each registered with the key manager (rows another session added included). */
   async #storedKeys(): Promise<StoredKey[]> {
     const view = await this.#db.getStore(KEYS_TABLE, Table<KeyRow>)
     const seen = new Set<string>()
     const keys: StoredKey[] = []
-    const rows = (await view.entries()).map(([rowId, value]) => ({ rowId, row: parseKeyRow(value) }))
+    const rows = (await view.entries())
+      .map(([rowId, value]) => ({ rowId, row: parseKeyRow(value) }))
+      .filter((k) => isUsableRow(k.row, this.#keys.sealsKeys))
     rows.sort((a, b) => compareKeyRows(a.row, b.row))
     for (const k of rows) {
       if (seen.has(k.row.keyId)) continue
