@@ -33,26 +33,28 @@ class Branch<V> {
 
 type TreeNode<V> = Leaf<V> | Branch<V>
 
-/** Index of `key` in the sorted `keys`, or `-(insertion point) - 1`. */
+/** Index of `key` in the sorted `keys`, or `-(insertion point) - 1`. One string comparison per step (lower bound), one equality at the end. */
 function find(keys: readonly string[], key: string): number {
   let lo = 0
-  let hi = keys.length - 1
-  while (lo <= hi) {
+  let hi = keys.length
+  while (lo < hi) {
     const mid = (lo + hi) >>> 1
-    const k = keys[mid]!
-    if (k < key) lo = mid + 1
-    else if (k > key) hi = mid - 1
-    else return mid
+    if (keys[mid]! < key) lo = mid + 1
+    else hi = mid
   }
-  return -lo - 1
+  return lo < keys.length && keys[lo] === key ? lo : -lo - 1
 }
 
-/** The child of a branch whose range holds `key`. */
+/** The child of a branch whose range holds `key`: the last whose first key is not above `key` (the first child for smaller keys). */
 function childIndex(keys: readonly string[], key: string): number {
-  const i = find(keys, key)
-  if (i >= 0) return i
-  const at = -i - 2 // last key below `key`
-  return at < 0 ? 0 : at
+  let lo = 1
+  let hi = keys.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (keys[mid]! <= key) lo = mid + 1
+    else hi = mid
+  }
+  return lo - 1
 }
 
 /** Set by `setIn`: whether the key was new. */
