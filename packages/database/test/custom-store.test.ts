@@ -102,6 +102,11 @@ describe('custom store types', () => {
     }
     expect(() => registerStoreType(NoType)).toThrow(TypeError)
     expect(() => registerStoreType({} as never)).toThrow(TypeError)
+    class BadMerge extends Store<Counts> {
+      static readonly typeId = 'badmerge:v1'
+      static readonly crdt = { ...gCounter, merge: 'no' } as unknown as StoreCrdt<Counts>
+    }
+    expect(() => registerStoreType(BadMerge)).toThrow(TypeError)
   })
 
   it('a type with a persistent merge is never cloned: views stay snapshots across commits', async () => {
