@@ -120,9 +120,19 @@ describe('custom store types', () => {
       },
       merge: (state, delta) => gCounter.absorb(new Map(state), delta),
     }
-    class PCounter extends Counter {
-      static override readonly typeId = 'pcounter:v1'
-      static override readonly crdt = persistent
+    class PCounter extends Store<Counts> {
+      static readonly typeId = 'pcounter:v1'
+      static readonly crdt = persistent
+      async increment(writer: string, n: number): Promise<void> {
+        const committed = (await this.committed()).get(writer) ?? 0
+        const staged = this.stage()
+        staged.set(writer, (staged.get(writer) ?? committed) + n)
+      }
+      async value(): Promise<number> {
+        let sum = 0
+        for (const v of (await this.current()).values()) sum += v
+        return sum
+      }
     }
     const { db } = await setup()
     const bump = async (writer: string, n: number): Promise<void> => {
