@@ -36,13 +36,13 @@ describe('SortedMap', () => {
     )
   })
 
-  it('holds 100,000 keys, sorted as Array.prototype.sort sorts them', () => {
-    const keys = Array.from({ length: 100_000 }, (_, i) => globalThis.crypto.randomUUID() + i)
+  it('holds 20,000 keys (three levels), sorted as Array.prototype.sort sorts them', () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => globalThis.crypto.randomUUID() + i)
     let map = SortedMap.empty<number>()
     keys.forEach((k, i) => (map = map.set(k, i)))
     expect(map.size).toBe(keys.length)
     expect(map.keys()).toEqual([...keys].sort())
-    keys.forEach((k, i) => expect(map.get(k)).toBe(i))
+    expect(keys.filter((k, i) => map.get(k) !== i)).toEqual([])
     const bulk = SortedMap.from(keys, keys.map((_, i) => i))
     expect(bulk.entries()).toEqual(map.entries())
     const next = bulk.set(keys[7]!, -1)
