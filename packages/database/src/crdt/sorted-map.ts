@@ -8,6 +8,14 @@
  * one commit later share all but one path (structural sharing: a view of a
  * store state costs nothing, a commit after it costs the size of its change).
  *
+ * Why our own and not Immutable.js's HAMT `Map`: measured in one process on
+ * 100k string keys, lookups cost about the same (~1.2–1.9 µs for random keys
+ * out of cache on this shared machine, ~100 ns for a hot key), a persistent
+ * `set` was faster (~1.1 vs ~1.9 µs), it holds ~24 bytes per key against
+ * ~150 for Immutable.Map (and ~37 for a plain Map), it iterates in the
+ * canonical key order the Doc encoding needs (a HAMT iterates in hash order,
+ * so every encode and `keys()` would sort), and it adds no dependency.
+ *
  * Nodes are never changed after they are made. Keys are never removed (a Doc
  * deletes with a tombstone value).
  */
