@@ -102,5 +102,55 @@ describe('custom store types', () => {
     }
     expect(() => registerStoreType(NoType)).toThrow(TypeError)
     expect(() => registerStoreType({} as never)).toThrow(TypeError)
+    class BadMerge extends Store<Counts> {
+      static readonly typeId = 'badmerge:v1'
+      static readonly crdt = { ...gCounter, merge: 'no' } as unknown as StoreCrdt<Counts>
+    }
+    expect(() => registerStoreType(BadMerge)).toThrow(TypeError)
+  })
+
+  it('a type with a persistent merge is never cloned: views stay snapshots across commits', async () => {
+    let clones = 0
+    // The same counter, folded persistently: merge makes a new Map and leaves the old one as it was.
+    const persistent: StoreCrdt<Counts> = {
+      ...gCounter,
+      clone: (state) => {
+        clones++
+        return new Map(state)
+      },
+      merge: (state, delta) => gCounter.absorb(new Map(state), delta),
+    }
+    class PCounter extends Store<Counts> {
+      static readonly typeId = 'pcounter:v1'
+      static readonly crdt = persistent
+      async increment(writer: string, n: number): Promise<void> {
+        const committed = (await this.committed()).get(writer) ?? 0
+        const staged = this.stage()
+        staged.set(writer, (staged.get(writer) ?? committed) + n)
+      }
+      async value(): Promise<number> {
+        let sum = 0
+        for (const v of (await this.current()).values()) sum += v
+        return sum
+      }
+    }
+    const { db } = await setup()
+    const bump = async (writer: string, n: number): Promise<void> => {
+      const t = await db.newTransaction()
+      const c = await t.getStore('p', PCounter)
+      await c.increment(writer, n)
+      expect(await c.value()).toBeGreaterThanOrEqual(n) // reads its own write
+      await t.commit()
+    }
+    const seen: [PCounter, number][] = []
+    for (let i = 1; i <= 20; i++) {
+      await bump(i % 2 === 0 ? 'alice' : 'bob', i)
+      const view = await db.getStore('p', PCounter)
+      seen.push([view, await view.value()])
+    }
+    await bump('carol', 100)
+    for (const [view, value] of seen) expect(await view.value()).toBe(value)
+    expect(await (await db.getStore('p', PCounter)).value()).toBe(110 + 100 + 100) // alice 2+4+…+20, bob 1+3+…+19, carol
+    expect(clones).toBe(0)
   })
 })

@@ -21,6 +21,7 @@ import { Doc } from './doc.js'
 import { CorruptDataError, InvalidValueError } from './errors.js'
 import { List, type Item } from './list.js'
 import { MAX_DEPTH, TOMBSTONE, type Node } from './node.js'
+import { SortedMap } from './sorted-map.js'
 import {
   MAX_POSITION_STEPS,
   comparePositions,
@@ -44,19 +45,12 @@ function encodeNode(node: Node, depth: number): string {
   if (node instanceof Doc) {
     if (depth > MAX_DEPTH) throw new InvalidValueError(`Doc nests deeper than ${MAX_DEPTH} levels`)
     let s = '{"doc":{'
-    const children = node._children
-    if (children.size === 1) {
-      // One key (a typical change set): no key array to sort, no iterator.
-      children.forEach((child, key) => {
-        s += JSON.stringify(key) + ':' + encodeNode(child, depth + 1)
-      })
-    } else {
-      const keys = [...children.keys()].sort()
-      for (let i = 0; i < keys.length; i++) {
-        const key = keys[i] as string
-        s += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + encodeNode(children.get(key) as Node, depth + 1)
-      }
-    }
+    // Children are kept sorted by UTF-16 code units: the canonical key order.
+    let first = true
+    node._children.forEach((child, key) => {
+      s += (first ? '' : ',') + JSON.stringify(key) + ':' + encodeNode(child, depth + 1)
+      first = false
+    })
     return s + (node._replace ? '},"replace":true}' : '}}')
   }
   if (node instanceof List) {
@@ -146,7 +140,10 @@ function decodeNode(json: unknown, depth: number): Node {
   if (isObject(body)) {
     const doc = new Doc()
     doc._replace = flagged
-    for (const key of Object.keys(body)) doc._children.set(key, decodeNode(body[key], depth + 1))
+    const keys = Object.keys(body)
+    const values: Node[] = []
+    for (const key of keys) values.push(decodeNode(body[key], depth + 1))
+    doc._children = SortedMap.from(keys, values)
     return doc
   }
   const items = json['list']

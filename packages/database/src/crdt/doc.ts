@@ -11,6 +11,7 @@
 import { decodeDoc, encodeDoc } from './codec.js'
 import { InvalidValueError } from './errors.js'
 import { List } from './list.js'
+import { SortedMap } from './sorted-map.js'
 import {
   MAX_DEPTH,
   TOMBSTONE,
@@ -82,8 +83,8 @@ function walk(start: Node, segments: readonly string[]): Node | undefined {
  * ```
  */
 export class Doc {
-  /** @internal key → node */
-  _children = new Map<string, Node>()
+  /** @internal key → node, persistent (see `sorted-map.ts`): replaced on change, never changed */
+  _children: SortedMap<Node> = SortedMap.empty()
   /** @internal "does not inherit from what is below" (see `node.ts`) */
   _replace = false
   /** @internal in-memory lineage tag (see `newOrigin`) */
@@ -100,7 +101,9 @@ export class Doc {
     }
     const node = fromUser(obj, MAX_DEPTH) as Doc
     node._replace = false
-    for (const v of node._children.values()) if (v instanceof Doc || v instanceof List) v._replace = true
+    node._children.forEach((v) => {
+      if (v instanceof Doc || v instanceof List) v._replace = true
+    })
     return node
   }
 
@@ -148,7 +151,7 @@ export class Doc {
    */
   set(key: string, value: DocValue): this {
     assertKey(key)
-    this._children.set(key, fromUser(value, MAX_DEPTH - 1))
+    this._children = this._children.set(key, fromUser(value, MAX_DEPTH - 1))
     return this
   }
 
@@ -161,13 +164,14 @@ export class Doc {
   setPath(path: string, value: DocValue): this {
     const segments = checkedPath(path)
     const node = fromUser(value, MAX_DEPTH - segments.length)
-    this._parentFor(segments)._children.set(segments[segments.length - 1] as string, node)
+    const parent = this._parentFor(segments)
+    parent._children = parent._children.set(segments[segments.length - 1] as string, node)
     return this
   }
 
   /** Deletes `key` (a literal key): writes a tombstone, even where nothing was. */
   delete(key: string): this {
-    this._children.set(assertKey(key), TOMBSTONE)
+    this._children = this._children.set(assertKey(key), TOMBSTONE)
     return this
   }
 
@@ -179,21 +183,27 @@ export class Doc {
    */
   deletePath(path: string): this {
     const segments = checkedPath(path)
-    this._parentFor(segments)._children.set(segments[segments.length - 1] as string, TOMBSTONE)
+    const parent = this._parentFor(segments)
+    parent._children = parent._children.set(segments[segments.length - 1] as string, TOMBSTONE)
     return this
   }
 
   /** Live keys, sorted by UTF-16 code units. */
   keys(): string[] {
+    // The children are kept sorted.
     const out: string[] = []
-    for (const [k, v] of this._children) if (v !== TOMBSTONE) out.push(k)
-    return out.sort()
+    this._children.forEach((v, k) => {
+      if (v !== TOMBSTONE) out.push(k)
+    })
+    return out
   }
 
   /** The live content as a plain object (fresh each call). */
   toJSON(): { [k: string]: JsonValue } {
     const out: { [k: string]: JsonValue } = {}
-    for (const key of this.keys()) defineKey(out, key, toPlain(this._children.get(key) as Node))
+    this._children.forEach((v, k) => {
+      if (v !== TOMBSTONE) defineKey(out, k, toPlain(v))
+    })
     return out
   }
 
@@ -297,7 +307,7 @@ export class Doc {
       // Over a scalar/tombstone/List nothing below survives: the same flag
       // that laying a path-only Doc over it gives (see node.ts).
       made._replace = child !== undefined
-      doc._children.set(seg, made)
+      doc._children = doc._children.set(seg, made)
       doc = made
     }
     return doc

@@ -19,6 +19,7 @@ import { Doc } from './doc.js'
 import { InvalidValueError } from './errors.js'
 import { List, type Item } from './list.js'
 import { comparePositions, indexPosition } from './position.js'
+import { SortedMap } from './sorted-map.js'
 
 /** Plain JSON values: what Docs accept from and give back to users. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue }
@@ -114,7 +115,10 @@ function convert(v: unknown, levels: number, ctx: ConvertContext, root: boolean)
       const doc = new Doc()
       doc._replace = root
       const obj = v as Record<string, unknown>
-      for (const key of Object.keys(obj)) doc._children.set(key, convert(obj[key], levels - 1, ctx, false))
+      const keys = Object.keys(obj)
+      const values: Node[] = []
+      for (const key of keys) values.push(convert(obj[key], levels - 1, ctx, false))
+      doc._children = SortedMap.from(keys, values)
       return doc
     }
   } finally {
@@ -128,7 +132,9 @@ function convert(v: unknown, levels: number, ctx: ConvertContext, root: boolean)
 export function depthOf(node: Node): number {
   if (node instanceof Doc) {
     let max = 0
-    for (const child of node._children.values()) max = Math.max(max, depthOf(child))
+    node._children.forEach((child) => {
+      max = Math.max(max, depthOf(child))
+    })
     return max + 1
   }
   if (node instanceof List) {
@@ -145,7 +151,7 @@ export function cloneNode(node: Node): Node {
     const doc = new Doc()
     doc._replace = node._replace
     doc._origin = node._origin
-    for (const [k, v] of node._children) doc._children.set(k, cloneNode(v))
+    doc._children = node._children.map(cloneNode)
     return doc
   }
   if (node instanceof List) {
@@ -172,11 +178,12 @@ export function lay(a: Node | undefined, b: Node): Node {
       copy._replace = true
       return copy
     }
-    const into = a._children
+    let into = a._children
     b._children.forEach((v, k) => {
       // A scalar or tombstone wins whatever is below: no lookup in `a` (often a large Doc).
-      into.set(k, v instanceof Doc || v instanceof List ? lay(into.get(k), v) : v)
+      into = into.set(k, v instanceof Doc || v instanceof List ? lay(into.get(k), v) : v)
     })
+    a._children = into
     return a
   }
   if (b instanceof List) {
@@ -193,6 +200,85 @@ export function lay(a: Node | undefined, b: Node): Node {
 }
 
 /**
+ * Lays `b` over `a` like {@link lay}, but changes nothing that exists: the
+ * result is a new node that shares every part of `a` the change does not
+ * reach (a Doc's children are a persistent map, so a Doc with a million keys
+ * is copied along one path of its tree per key changed). Lists on the way
+ * are copied (their item array). `b` is only read, and whatever is taken
+ * from it is copied. For immutable values, such as kept store states.
+ * Cost: O(size of b × log(size of a)).
+ */
+export function layShared(a: Node | undefined, b: Node): Node {
+  if (b instanceof Doc) {
+    if (b._replace || a === undefined) return cloneNode(b)
+    if (!(a instanceof Doc)) {
+      const copy = cloneNode(b) as Doc
+      copy._replace = true
+      return copy
+    }
+    let into = a._children
+    b._children.forEach((v, k) => {
+      into = into.set(k, v instanceof Doc || v instanceof List ? layShared(into.get(k), v) : v)
+    })
+    if (into === a._children) return a
+    const out = new Doc()
+    out._children = into
+    out._replace = a._replace
+    out._origin = a._origin
+    return out
+  }
+  if (b instanceof List) {
+    if (b._replace || a === undefined) return cloneNode(b)
+    if (!(a instanceof List)) {
+      const copy = cloneNode(b) as List
+      copy._replace = true
+      return copy
+    }
+    const out = new List()
+    out._items = layItemsShared(a._items, b._items)
+    out._replace = a._replace
+    out._origin = a._origin
+    out._invalidate()
+    return out
+  }
+  return b
+}
+
+/** Union by position into a new array; items of `mine` are shared, or replaced by new ones where the values are laid. */
+function layItemsShared(mine: readonly Item[], items: readonly Item[]): Item[] {
+  if (items.length * 16 < mine.length) {
+    const out = mine.slice()
+    for (const item of items) {
+      const j = search(out, item)
+      const hit = out[j]
+      if (hit !== undefined && comparePositions(hit.pos, item.pos) === 0) out[j] = { pos: hit.pos, value: layShared(hit.value, item.value) }
+      else out.splice(j, 0, { pos: item.pos, value: cloneNode(item.value) })
+    }
+    return out
+  }
+  const out: Item[] = []
+  let i = 0
+  let j = 0
+  while (i < mine.length || j < items.length) {
+    const x = mine[i]
+    const y = items[j]
+    const c = x === undefined ? 1 : y === undefined ? -1 : comparePositions(x.pos, y.pos)
+    if (c < 0) {
+      out.push(x!)
+      i++
+    } else if (c > 0) {
+      out.push({ pos: y!.pos, value: cloneNode(y!.value) })
+      j++
+    } else {
+      out.push({ pos: x!.pos, value: layShared(x!.value, y!.value) })
+      i++
+      j++
+    }
+  }
+  return out
+}
+
+/**
  * The change from `base` to `next`: a node `d` with `lay(base, d)` equal
  * to `next`, holding only what differs; `undefined` when nothing does.
  * Precondition: `next` came from `base` by edits and merges, so it keeps
@@ -205,12 +291,19 @@ export function diffNode(base: Node | undefined, next: Node): Node | undefined {
   if (next instanceof Doc) {
     if (!(base instanceof Doc) || replaced(base, next)) return cloneNode(next)
     for (const k of base._children.keys()) if (!next._children.has(k)) return cloneNode(next)
-    const out = new Doc()
-    for (const [k, v] of next._children) {
+    const keys: string[] = []
+    const values: Node[] = []
+    next._children.forEach((v, k) => {
       const d = diffNode(base._children.get(k), v)
-      if (d !== undefined) out._children.set(k, d)
-    }
-    return out._children.size === 0 ? undefined : out
+      if (d !== undefined) {
+        keys.push(k)
+        values.push(d)
+      }
+    })
+    if (keys.length === 0) return undefined
+    const out = new Doc()
+    out._children = SortedMap.from(keys, values)
+    return out
   }
   if (next instanceof List) {
     if (!(base instanceof List) || replaced(base, next)) return cloneNode(next)

@@ -3,10 +3,14 @@
  * Store states (DECISIONS 5). For each (database, store, store type) the
  * state at the current store tips is kept and advanced in place by each new
  * verified entry whose store parents are exactly those tips: O(size of the
- * change). Handles that read it mark it: a view pins it for good, an open
- * transaction borrows it until it commits; the next advance then clones
- * first (copy-on-write), so a snapshot never changes under its reader and
- * nothing is cloned per commit when nobody looks.
+ * change). States of store types with a persistent `merge` (every Doc-based
+ * store) are immutable values sharing structure: an advance makes a new
+ * state and leaves the old one to whoever reads it, so views, borrows and
+ * checkpoints cost O(1). For other store types, handles that read the state
+ * mark it: a view pins it for good, an open transaction borrows it until it
+ * commits; the next advance then clones first (copy-on-write), so a snapshot
+ * never changes under its reader and nothing is cloned per commit when
+ * nobody looks.
  *
  * Any other tip set is computed from the nearest known state:
  *   state({})  = empty
@@ -220,6 +224,8 @@ export class StateManager {
 
   #handOut(kept: KeptState, mode: AcquireMode): Acquired<unknown> {
     const state = kept.state
+    // An immutable state needs no pin or borrow: advances never change it.
+    if (kept.crdt.merge !== undefined) return { state, release: NO_RELEASE }
     if (mode === 'view') kept.pinned = true
     if (mode !== 'borrow') return { state, release: NO_RELEASE }
     kept.borrows++
@@ -245,7 +251,7 @@ export class StateManager {
     return this.#cache.get(tips.length === 1 ? prefix + tips[0]! : cacheKey(typeId, store, tips))
   }
 
-  /** A fresh (unshared) state at `tips`. */
+  /** A state at `tips` that the caller may fold further (fresh and unshared, unless the type folds persistently). */
   async #compute(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: Id[]): Promise<unknown> {
     const steps: { ids: Id[]; baseTips: Id[] }[] = []
     const entries = new Map<Id, Entry>()
@@ -259,7 +265,7 @@ export class StateManager {
       }
       const known = this.#known(tree, store, typeId, prefix, target)
       if (known !== undefined) {
-        state = crdt.clone(known)
+        state = snapshot(crdt, known)
         break
       }
       if (target.length === 1) {
@@ -288,7 +294,7 @@ export class StateManager {
       const step = steps[s]!
       // The state at an LCA is worth keeping: sibling merges start from it too.
       if (step.ids.length > 1 && step.baseTips.length > 0)
-        this.#cache.set(cacheKey(typeId, store, step.baseTips), crdt.clone(state))
+        this.#cache.set(cacheKey(typeId, store, step.baseTips), snapshot(crdt, state))
       for (const id of step.ids) {
         const entry = entries.get(id) ?? (await this.#backend.get(id))
         state = absorbData(crdt, state, entry, store)
@@ -344,7 +350,7 @@ export class StateManager {
           return
         }
         if (node.data !== undefined) {
-          if (kept.pinned || kept.borrows > 0) {
+          if (kept.crdt.merge === undefined && (kept.pinned || kept.borrows > 0)) {
             // The old object now belongs to its readers (and serves as a checkpoint).
             this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.state)
             kept.state = kept.crdt.clone(kept.state)
@@ -353,13 +359,13 @@ export class StateManager {
             kept.sinceCheckpoint = 0
           } else if (++kept.sinceCheckpoint >= kept.checkpointEvery) {
             const start = performance.now()
-            this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.crdt.clone(kept.state))
+            this.#cache.set(cacheKey(typeId, node.name, kept.tips), snapshot(kept.crdt, kept.state))
             const micros = (performance.now() - start) * 1000
             kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(CHECKPOINT_COST_FACTOR * micros)))
             kept.sinceCheckpoint = 0
           }
           const delta = deltas === undefined ? undefined : deltaFor(deltas, node.name)
-          if (delta !== undefined && delta.state !== undefined && delta.typeId === typeId) kept.state = kept.crdt.absorb(kept.state, delta.state)
+          if (delta !== undefined && delta.state !== undefined && delta.typeId === typeId) kept.state = fold(kept.crdt, kept.state, delta.state)
           else kept.state = absorbData(kept.crdt, kept.state, entry, node.name)
         }
         kept.tips = alone
@@ -399,7 +405,17 @@ function absorbData(crdt: StoreCrdt<unknown>, state: unknown, entry: Entry, stor
     } catch {
       return state
     }
-    return crdt.absorb(state, delta)
+    return fold(crdt, state, delta)
   }
   return state
+}
+
+/** `delta` laid over `state`: a new state when the type has a persistent `merge`, else `state` changed in place. */
+function fold(crdt: StoreCrdt<unknown>, state: unknown, delta: unknown): unknown {
+  return crdt.merge !== undefined ? crdt.merge(state, delta) : crdt.absorb(state, delta)
+}
+
+/** A state no later fold changes: the state itself when the type folds persistently (`merge`), else a copy. */
+function snapshot(crdt: StoreCrdt<unknown>, state: unknown): unknown {
+  return crdt.merge !== undefined ? state : crdt.clone(state)
 }

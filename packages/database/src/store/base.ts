@@ -47,7 +47,9 @@ export abstract class Store<State> {
     const staged = this.#context.staged()
     if (staged === undefined) return base
     if (this.#merged === undefined || this.#mergedFrom !== base) {
-      this.#merged = this.crdt.absorb(this.crdt.clone(base), staged)
+      const crdt = this.crdt
+      // A persistent merge shares the base: O(size of the staged delta), not O(size of the store).
+      this.#merged = crdt.merge !== undefined ? crdt.merge(base, staged) : crdt.absorb(crdt.clone(base), staged)
       this.#mergedFrom = base
     }
     return this.#merged

@@ -4,13 +4,27 @@
  */
 import { Doc, InvalidValueError, List, type JsonValue } from '../crdt/index.js'
 import { splitPath } from '../crdt/doc.js'
-import type { Node } from '../crdt/node.js'
+import { layShared, type Node } from '../crdt/node.js'
 import { Store } from './base.js'
 import { docCrdt } from './doc-crdt.js'
 
 /** Whether the staged delta says anything about `key`. */
 export function stagedTouches(staged: Doc | undefined, key: string): boolean {
   return staged !== undefined && (staged.has(key) || staged.isTombstone(key))
+}
+
+/**
+ * The committed state with only what the staged delta holds at `key` laid
+ * over it: reads of `key` (and paths below it) see the transaction's own
+ * writes, in O(size of that value × log(size of the store)) — the rest of
+ * the staged delta is not merged, and the committed state is not copied.
+ */
+export function withStagedKey(committed: Doc, staged: Doc, key: string): Doc {
+  const one = new Doc()
+  one._replace = staged._replace
+  const node = staged._children.get(key)
+  if (node !== undefined) one._children = one._children.set(key, node)
+  return layShared(committed, one) as Doc
 }
 
 /** The first segment of a dotted path (empty segments dropped). */
@@ -53,14 +67,17 @@ export class DocStore extends Store<Doc> {
   /** The value at `key`, or `undefined`. */
   async get(key: string): Promise<JsonValue | undefined> {
     if (typeof key !== 'string') throw new TypeError('key must be a string')
-    if (stagedTouches(this.staged(), key)) return (await this.current()).get(key)
+    const staged = this.staged()
+    if (stagedTouches(staged, key)) return withStagedKey(await this.committed(), staged!, key).get(key)
     return (await this.committed()).get(key)
   }
 
   /** The value at a dotted path (`'a.b.c'`), or `undefined`. */
   async getPath(path: string): Promise<JsonValue | undefined> {
     if (typeof path !== 'string') throw new TypeError('path must be a string')
-    if (stagedTouches(this.staged(), firstSegment(path))) return (await this.current()).getPath(path)
+    const staged = this.staged()
+    const key = firstSegment(path)
+    if (stagedTouches(staged, key)) return withStagedKey(await this.committed(), staged!, key).getPath(path)
     return (await this.committed()).getPath(path)
   }
 

@@ -26,6 +26,9 @@ export function checkStoreClass(Store: unknown): StoreClass<unknown> {
     !['empty', 'decode', 'encode', 'absorb', 'clone'].every((m) => typeof (crdt as unknown as Record<string, unknown>)[m] === 'function')
   )
     throw new TypeError('store class must have a static crdt { empty, decode, encode, absorb, clone }')
+  for (const optional of ['merge', 'isEmpty'])
+    if (!['undefined', 'function'].includes(typeof (crdt as unknown as Record<string, unknown>)[optional]))
+      throw new TypeError(`store class crdt.${optional} must be a function when given`)
   checked.add(Store)
   return Store as StoreClass<unknown>
 }

@@ -19,7 +19,7 @@ import type { Doc, JsonValue } from '../crdt/index.js'
 import { KeyExistsError, KeyNotFoundError } from '../errors.js'
 import { Store } from './base.js'
 import { docCrdt } from './doc-crdt.js'
-import { firstSegment, stagedTouches } from './doc-store.js'
+import { stagedTouches, withStagedKey } from './doc-store.js'
 import { checkDatabaseName } from './names.js'
 
 /** The reserved store name of the settings. */
@@ -54,7 +54,8 @@ export class SettingsStore extends Store<Doc> {
   /** A setting, or `undefined`. */
   async get(key: string): Promise<JsonValue | undefined> {
     if (typeof key !== 'string') throw new TypeError('key must be a string')
-    const state = stagedTouches(this.staged(), firstSegment(key)) ? await this.current() : await this.committed()
+    const staged = this.staged()
+    const state = stagedTouches(staged, key) ? withStagedKey(await this.committed(), staged!, key) : await this.committed()
     return state.get(key)
   }
 

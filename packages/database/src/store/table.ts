@@ -5,7 +5,7 @@
 import type { Doc, JsonValue } from '../crdt/index.js'
 import { Store } from './base.js'
 import { docCrdt } from './doc-crdt.js'
-import { stagedTouches } from './doc-store.js'
+import { stagedTouches, withStagedKey } from './doc-store.js'
 
 /**
  * A store of rows keyed by uuid v4 (data-layer §4.5, API.md). Rows are
@@ -25,7 +25,8 @@ export class Table<T> extends Store<Doc> {
   /** The row, or `undefined` for an unknown id. */
   async get(id: string): Promise<T | undefined> {
     if (typeof id !== 'string') throw new TypeError('id must be a string')
-    const state = stagedTouches(this.staged(), id) ? await this.current() : await this.committed()
+    const staged = this.staged()
+    const state = stagedTouches(staged, id) ? withStagedKey(await this.committed(), staged!, id) : await this.committed()
     return state.get(id) as T | undefined
   }
 

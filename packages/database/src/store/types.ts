@@ -13,7 +13,14 @@
  * - `absorb(state, delta)`: lay `delta` over `state` in place and return it
  *   (deltas are absorbed in the one DAG order; must be associative and
  *   idempotent, like `Doc.merge`);
- * - `clone(state)`: a deep copy (the engine copies on write).
+ * - `clone(state)`: a deep copy (the engine copies on write);
+ * - `merge(state, delta)`, optional: a new state, `delta` laid over `state`,
+ *   without changing `state` or anything reachable from it; the result may
+ *   share structure with `state` (a persistent data structure). With it the
+ *   engine treats states as immutable values and never clones them: a view
+ *   costs O(1) and a commit after a view O(size of the change). Without it,
+ *   the engine copies a state (`clone`) before advancing it while a view or
+ *   an open transaction still reads it.
  */
 export interface StoreCrdt<State> {
   empty(): State
@@ -21,6 +28,8 @@ export interface StoreCrdt<State> {
   encode(state: State): string
   absorb(state: State, delta: State): State
   clone(state: State): State
+  /** Lays `delta` over `state` without changing `state` (see above). Optional. */
+  merge?(state: State, delta: State): State
   /** Whether a delta changes nothing (then no data is written). Optional. */
   isEmpty?(state: State): boolean
 }
