@@ -67,7 +67,13 @@ export interface SyncOptions {
   /** Most pending access requests per database (default 256). */
   maxPendingRequests?: number
   /** HTTP client and server settings. */
-  http?: { connectTimeoutMs?: number; requestTimeoutMs?: number; maxInFlightPerPeer?: number }
+  http?: {
+    connectTimeoutMs?: number
+    requestTimeoutMs?: number
+    maxInFlightPerPeer?: number
+    /** Told about each HTTP request this Sync completed (metrics: round trips, bytes on the wire). */
+    onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
+  }
 }
 
 /** Entry counts of one exchange. */

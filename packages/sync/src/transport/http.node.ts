@@ -25,6 +25,8 @@ export interface HttpTransportOptions {
   requestTimeoutMs?: number
   /** Requests served at once per peer (remote IP), beyond which the server answers 503 (default 16). */
   maxInFlightPerPeer?: number
+  /** Told about each request this client completed (for metrics: round trips, bytes on the wire). */
+  onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
 }
 
 const STATUS: Record<string, number> = {
@@ -58,12 +60,14 @@ export class HttpTransport implements Transport {
   readonly #connectTimeoutMs: number
   readonly #requestTimeoutMs: number
   readonly #maxInFlight: number
+  readonly #onExchange: HttpTransportOptions['onExchange']
   readonly #controllers = new Set<AbortController>()
 
   constructor(options: HttpTransportOptions = {}) {
     this.#connectTimeoutMs = options.connectTimeoutMs ?? 5_000
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000
     this.#maxInFlight = options.maxInFlightPerPeer ?? 16
+    this.#onExchange = options.onExchange
     this.#agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: this.#requestTimeoutMs })
   }
 
@@ -232,6 +236,11 @@ export class HttpTransport implements Transport {
           })
           res.on('error', () => unreachable('connection lost'))
           res.on('end', () => {
+            try {
+              this.#onExchange?.({ address, type: String((message as { type?: unknown }).type), requestBytes: body.length, responseBytes: size })
+            } catch {
+              // a metrics callback never fails a request
+            }
             let parsedBody: unknown
             try {
               parsedBody = JSON.parse(Buffer.concat(chunks).toString('utf8'))
