@@ -441,8 +441,18 @@ export class Sync {
     }
   }
 
-  /** Pre-checks each entry (one bad entry never refuses the batch), then receives the good ones for this database only. */
+  /**
+   * Receives entries for this database only. The engine refuses a whole
+   * batch when one entry is malformed; then each is checked alone, so one
+   * bad entry never refuses the others (counted in `malformed`).
+   */
   async #receive(databaseId: string, entries: readonly unknown[]): Promise<{ result: ReceiveResult; malformed: number }> {
+    const engine = this.#ctx.engine
+    try {
+      return { result: await engine.receiveEntries(entries as Entry[], { databaseId }), malformed: 0 }
+    } catch (err) {
+      if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'INVALID_ENTRY') throw err
+    }
     const good: { id: Id; entry: Entry }[] = []
     let malformed = 0
     for (const e of entries) {
@@ -452,8 +462,7 @@ export class Sync {
         malformed++
       }
     }
-    const result = await this.#ctx.engine.receiveEntries(good, { databaseId })
-    return { result, malformed }
+    return { result: await engine.receiveEntries(good, { databaseId }), malformed }
   }
 
   async #serveAccess(msg: AccessRequest): Promise<AccessReply> {
