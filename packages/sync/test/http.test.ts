@@ -205,6 +205,20 @@ describe('sync over HTTP on 127.0.0.1', () => {
     expect(await contents(await openOn(a, db.id))).toMatchObject({ offline: 1 })
   })
 
+  it('a server restarted on the same port is reached at once (a pooled keep-alive socket it closed is retried on a new one)', async () => {
+    const a = await make('alice')
+    const b = await make('bob')
+    const db = await shared(a, 'open', { wildcard: 'write' })
+    await b.sync.syncWithPeer(a.address, db.id)
+    for (let i = 0; i < 3; i++) {
+      const address = a.address
+      await a.sync.stopServer()
+      await a.sync.startServer(address)
+      await put(db, `k${i}`, i)
+      expect((await b.sync.syncWithPeer(address, db.id)).received.verified).toBe(1)
+    }
+  })
+
   it('the retry queue survives a restart of the client', async () => {
     const backend = new MemoryBackend()
     const a = await make('alice')

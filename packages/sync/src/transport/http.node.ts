@@ -55,6 +55,13 @@ function parseAddress(address: string): { host: string; port: number } | undefin
 
 const formatAddress = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)
 
+/** A reused keep-alive socket turned out closed before any reply (retried once). */
+class StaleSocketError extends PeerUnreachableError {
+  constructor(address: string) {
+    super(`${address}: connection closed by the peer`)
+  }
+}
+
 export class HttpTransport implements Transport {
   readonly #agent: Agent
   readonly #connectTimeoutMs: number
@@ -190,7 +197,17 @@ export class HttpTransport implements Transport {
     }
   }
 
-  request(address: string, message: object, signal: AbortSignal): Promise<unknown> {
+  async request(address: string, message: object, signal: AbortSignal): Promise<unknown> {
+    try {
+      return await this.#request(address, message, signal)
+    } catch (err) {
+      // A pooled keep-alive socket the server had closed: the request never reached it; once more on a new socket.
+      if (err instanceof StaleSocketError && !signal.aborted) return this.#request(address, message, signal)
+      throw err
+    }
+  }
+
+  #request(address: string, message: object, signal: AbortSignal): Promise<unknown> {
     const parsed = parseAddress(address)
     if (!parsed) return Promise.reject(new TypeError(`an HTTP address is "host:port", not ${JSON.stringify(address)}`))
     const body = Buffer.from(JSON.stringify(message), 'utf8')
@@ -201,6 +218,7 @@ export class HttpTransport implements Transport {
     this.#controllers.add(controller)
     return new Promise<unknown>((resolve, reject) => {
       let settled = false
+      let gotResponse = false
       const done = (fn: () => void): void => {
         if (settled) return
         settled = true
@@ -222,6 +240,7 @@ export class HttpTransport implements Transport {
           headers: { 'content-type': 'application/json', 'content-length': body.length },
         },
         (res) => {
+          gotResponse = true
           clearTimeout(connect)
           const chunks: Buffer[] = []
           let size = 0
@@ -267,6 +286,8 @@ export class HttpTransport implements Transport {
       }, this.#requestTimeoutMs)
       req.on('error', (err: Error) => {
         if (err instanceof SyncError) return done(() => reject(err))
+        if (req.reusedSocket && (err as { code?: string }).code === 'ECONNRESET' && !gotResponse)
+          return done(() => reject(new StaleSocketError(address)))
         unreachable(signal.aborted ? 'aborted' : err.message)
       })
       req.end(body)
