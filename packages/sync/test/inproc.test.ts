@@ -48,3 +48,28 @@ describe('sync over the in-process transport', () => {
     expect(await b.backend.has(db.id)).toBe(false)
   })
 })
+
+describe('access requests keep what the user set', () => {
+  it('a grant to a user who tracks the database already keeps its sync settings and maps the key', async () => {
+    const net = new InProcessNetwork()
+    const a = await make('alice', net)
+    const b = await make('bob', net)
+    const db = await shared(a, 'wiki', { wildcard: 'write' })
+    const key = await b.user.getDefaultKey()
+    await b.sync.requestDatabaseAccess(a.address, db.id, b.user, key, Permission.write(10))
+    const settings = { syncEnabled: true, syncOnCommit: false, intervalSeconds: 60 }
+    await b.user.trackDatabase({ databaseId: db.id, keyId: key, syncSettings: settings })
+    expect(await b.user.keyMapping(key, db.id)).toBe('*')
+    // bob now asks for Admin: pending, approved, asked again
+    await expectCode(b.sync.requestDatabaseAccess(a.address, db.id, b.user, key, Permission.admin(1)), 'BOOTSTRAP_PENDING')
+    const [req] = await a.sync.pendingBootstrapRequests()
+    await a.sync.approveBootstrapRequest(req!.requestId, a.user, await a.user.getDefaultKey())
+    const again = await b.sync.requestDatabaseAccess(a.address, db.id, b.user, key, Permission.admin(1))
+    expect((await b.user.databasePreferences(db.id))?.syncSettings).toEqual(settings)
+    expect(await b.user.keyMapping(key, db.id)).toBe(await b.user.getPublicKey(key))
+    // the new permission works: bob can change settings
+    const txn = await again.newTransaction()
+    await (await txn.getSettingsStore()).set('topic', 'bob was here')
+    await txn.commit()
+  })
+})
