@@ -21,7 +21,7 @@ describe('the two-device demo', () => {
     expect(code, text).toBe(0)
     expect(text).toMatch(/request \w+ is pending on device A/)
     expect(text).toMatch(/alice approved request/)
-    expect(text).toMatch(/bootstrap: 250\/603 entries/)
+    expect(text).toMatch(/bootstrap: 250\/602 entries/)
     expect(text).toMatch(/Converged: both devices hold the same tips/)
     const again: string[] = []
     expect(await runTwoDevices({ dataDir: dir, out: (l) => again.push(l), argon2: FAST }), again.join('\n')).toBe(0)
