@@ -296,9 +296,11 @@ export class Instance {
     this.#syncStarting ??= (async () => {
       const factory = this.#syncFactory ?? registeredSyncFactory()
       if (!factory) throw new SyncUnavailableError()
-      const sync = await factory(this.#syncContext())
+      const built: { sync?: InstanceSync } = {}
+      const sync = await factory(this.#syncContext(built))
       if (typeof sync !== 'object' || sync === null) throw new TypeError('the sync factory must return an object')
       this.#sync = sync
+      built.sync = sync
       return sync
     })().finally(() => {
       this.#syncStarting = undefined
@@ -328,7 +330,7 @@ export class Instance {
     })
   }
 
-  #syncContext(): SyncContext {
+  #syncContext(built: { sync?: InstanceSync }): SyncContext {
     return {
       instance: this,
       engine: this.#engine,
@@ -347,6 +349,9 @@ export class Instance {
       users: () => this.#users.accounts(),
       databases: (): Promise<DatabaseRecord[]> => this.#registry.all(),
       sessions: () => [...this.#sessions],
+      detach: () => {
+        if (built.sync !== undefined && this.#sync === built.sync) this.#sync = undefined
+      },
     }
   }
 }

@@ -123,6 +123,23 @@ describe('sync plugin slot', () => {
     expect((await backend.rootIds()).length).toBe(4)
   })
 
+  it('detach(): sync() is undefined again and enableSync() builds a fresh module on the same _sync', async () => {
+    const calls: SyncContext[] = []
+    registerSyncFactory(standIn(calls))
+    const { instance } = await openInstance()
+    const first = (await instance.enableSync()) as unknown as { syncDatabaseId: string }
+    calls[0]!.detach()
+    expect(instance.sync()).toBeUndefined()
+    const second = (await instance.enableSync()) as unknown as { syncDatabaseId: string }
+    expect(second).not.toBe(first)
+    expect(second.syncDatabaseId).toBe(first.syncDatabaseId)
+    // A stale context's detach leaves the new module attached.
+    calls[0]!.detach()
+    expect(instance.sync()).toBe(second)
+    calls[1]!.detach()
+    expect(instance.sync()).toBeUndefined()
+  })
+
   it('InstanceOptions.sync wins over the registered factory', async () => {
     registerSyncFactory(async () => ({ which: 'global' }))
     const { instance } = await openInstance({ sync: async () => ({ which: 'option' }) })

@@ -84,5 +84,6 @@ export {
   type WriteListener,
   type WriteSource,
   type ReceiveInput,
+  type ReceiveOptions,
   type ReceiveResult,
 } from './database/index.js'

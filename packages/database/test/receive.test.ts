@@ -177,3 +177,54 @@ describe('receiveEntries', () => {
     expect(await (await Database.open(replica, db.id)).name()).toBe('test')
   })
 })
+
+describe('receiveEntries: what sync needs', () => {
+  it('reports the missing main parents of pending entries', async () => {
+    const { db } = await setup()
+    for (let i = 0; i < 4; i++) await write(db, { i })
+    const all = await entriesOf(db)
+    const replica = newEngine()
+    const r = await replica.receiveEntries([all[0]!, all[3]!])
+    expect(r.verified).toEqual([all[0]!.id])
+    expect(r.pending).toEqual([all[3]!.id])
+    expect(r.missing).toEqual(all[3]!.entry.tree.parents)
+    const r2 = await replica.receiveEntries(all.slice(1, 3))
+    expect(r2.missing).toEqual([])
+    expect(r2.verified).toEqual(all.slice(1, 4).map((e) => e.id).sort())
+  })
+
+  it('with databaseId, stores no entry of another database (listed as refused)', async () => {
+    const { db } = await setup()
+    await write(db, { a: 1 })
+    const { db: other } = await setup({ name: 'other' }, 2)
+    await write(other, { b: 2 })
+    const mine = await entriesOf(db)
+    const theirs = await entriesOf(other)
+    const replica = newEngine()
+    const r = await replica.receiveEntries([...mine, ...theirs], { databaseId: db.id })
+    expect(r.verified).toEqual(mine.map((e) => e.id).sort())
+    expect(r.refused).toEqual(theirs.map((e) => e.id).sort())
+    for (const e of theirs) expect(await replica.backend.has(e.id)).toBe(false)
+    await expectCode(Database.open(replica, other.id), 'DATABASE_NOT_FOUND')
+  })
+
+  it('a merge of many parents arriving one by one is looked at again only when the last one settles', async () => {
+    const { db } = await setup()
+    const base = await write(db, { base: true })
+    const branches: Id[] = []
+    for (let i = 0; i < 24; i++) branches.push(await write(db, { [`b${i}`]: i }, [base]))
+    const merge = await write(db, { merged: true })
+    const all = await entriesOf(db)
+    const byId = new Map(all.map((e) => [e.id, e]))
+    const replica = newEngine()
+    await replica.receiveEntries(all.filter((e) => e.id !== merge && !branches.includes(e.id)))
+    expect((await replica.receiveEntries([byId.get(merge)!])).pending).toEqual([merge])
+    const getEntry = vi.spyOn(replica.backend, 'get')
+    for (const b of branches) await replica.receiveEntries([byId.get(b)!])
+    // Each branch arrival costs O(1) reads of the waiting merge, not O(parents).
+    const mergeReads = getEntry.mock.calls.filter(([id]) => id === merge).length
+    expect(mergeReads).toBeLessThanOrEqual(2)
+    const copy = await Database.open(replica, db.id)
+    expect(await copy.getTips()).toEqual([merge])
+  })
+})

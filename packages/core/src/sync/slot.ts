@@ -56,6 +56,13 @@ export interface SyncContext {
   databases(): Promise<DatabaseRecord[]>
   /** The sessions logged in on this instance right now (for proving user keys to peers). */
   sessions(): User[]
+  /**
+   * Detaches the sync module built with this context (its `close()` calls
+   * this): `instance.sync()` is `undefined` again and the next
+   * `instance.enableSync()` builds a fresh module on the same `_sync`.
+   * A no-op when the instance holds another module by then.
+   */
+  detach(): void
 }
 
 /** Builds the sync module of one instance. */

@@ -14,7 +14,7 @@ import { StateManager } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import { WriteHooks, type WriteEvent } from './hooks.js'
-import { receiveEntries, type ReceiveInput, type ReceiveResult } from './receive.js'
+import { receiveEntries, type ReceiveInput, type ReceiveOptions, type ReceiveResult } from './receive.js'
 
 /** Options of {@link Engine}. */
 export interface EngineOptions {
@@ -31,6 +31,8 @@ export interface EngineShared {
   readonly states: StateManager
   /** Missing-or-unverified parent id → ids of stored unverified entries waiting for it. */
   readonly waiting: Map<Id, Set<Id>>
+  /** Stored unverified entry id → how many of the ids it is listed under in `waiting` have not settled. */
+  readonly unsettled: Map<Id, number>
   /** Whether unverified entries from earlier sessions were indexed into `waiting`. */
   waitingLoaded: boolean
   /** Serialises `receiveEntries` calls. */
@@ -61,6 +63,7 @@ export class Engine {
       shared = {
         states: new StateManager(backend, options.stateCacheSize ?? 256),
         waiting: new Map(),
+        unsettled: new Map(),
         waitingLoaded: false,
         receiving: Promise.resolve(),
       }
@@ -81,12 +84,15 @@ export class Engine {
    * each; invalid ones and their descendants become `failed`; entries whose
    * parents (or the delegated tips their signer names) are missing stay
    * `unverified` (pending) until those arrive.
+   * The result also lists the main parents pending entries wait for that
+   * are not stored (`missing`), and, with `options.databaseId`, the entries
+   * of other databases that were not stored (`refused`).
    * @throws InvalidEntryError (`INVALID_ENTRY`) when any entry is malformed or
    * does not hash to its claimed id; nothing from the batch is stored then.
    */
-  receiveEntries(entries: readonly ReceiveInput[]): Promise<ReceiveResult> {
+  receiveEntries(entries: readonly ReceiveInput[], options?: ReceiveOptions): Promise<ReceiveResult> {
     const shared = sharedOf(this)
-    const run = shared.receiving.then(() => receiveEntries(this, entries))
+    const run = shared.receiving.then(() => receiveEntries(this, entries, options))
     shared.receiving = run.catch(() => {})
     return run
   }

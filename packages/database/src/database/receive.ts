@@ -29,21 +29,42 @@ export interface ReceiveResult {
   pending: Id[]
   /** Refused by validation, or descended from a refused entry. */
   failed: Id[]
+  /** Not stored: entries of another database than {@link ReceiveOptions.databaseId}. */
+  refused: Id[]
+  /** Main parents that pending entries of this batch name and this backend does not have (ask the sender for them). */
+  missing: Id[]
+}
+
+/** Options of {@link Engine.receiveEntries}. */
+export interface ReceiveOptions {
+  /**
+   * Store only entries of this database (sync receiving for one exchange):
+   * the others are listed in `refused` and never stored.
+   */
+  databaseId?: Id
 }
 
 const isWrapped = (x: ReceiveInput): x is { id: Id; entry: Entry } =>
   typeof x === 'object' && x !== null && 'entry' in x && 'id' in x && !('tree' in x)
 
 /** Runs {@link Engine.receiveEntries} (serialised by the engine). */
-export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInput[]): Promise<ReceiveResult> {
+export async function receiveEntries(
+  engine: Engine,
+  inputs: readonly ReceiveInput[],
+  options: ReceiveOptions = {},
+): Promise<ReceiveResult> {
   if (!Array.isArray(inputs)) throw new TypeError('entries must be an array')
+  const only = options.databaseId
+  if (only !== undefined && typeof only !== 'string') throw new TypeError('options.databaseId must be a string')
   const backend = engine.backend
   const shared = sharedOf(engine)
   // 1. Everything is checked before anything is stored.
   const batch = new Map<Id, Entry>()
+  const refused = new Set<Id>()
   for (const input of inputs) {
     const { id, entry } = isWrapped(input) ? checkIncomingEntry(input.entry, input.id) : checkIncomingEntry(input)
-    batch.set(id, entry)
+    if (only !== undefined && entryTree(id, entry) !== only) refused.add(id)
+    else batch.set(id, entry)
   }
   const verified = new Set<Id>()
   const failed = new Set<Id>()
@@ -80,11 +101,14 @@ export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInp
         settled.push(id)
         unlink(shared, id, entry)
       } else if (state.kind === 'waiting') {
-        for (const p of state.on) {
+        const on = new Set(state.on)
+        for (const p of on) {
           let set = shared.waiting.get(p)
           if (set === undefined) shared.waiting.set(p, (set = new Set()))
           set.add(id)
         }
+        // Looked at again only once every one of these has settled (a merge whose P parents arrive one by one costs O(P), not O(P²)).
+        shared.unsettled.set(id, on.size)
       } else ready.push({ id, entry })
     }
     // Validate the ready ones; signatures checked in one batch.
@@ -121,25 +145,44 @@ export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInp
       settled.push(c.id)
       unlink(shared, c.id, c.entry)
     }
-    // 3. Whatever waited on a settled entry gets another look.
+    // 3. Whatever waited on a settled entry gets another look: at once when it failed (so do its
+    // children), else when it was the last unsettled one the child waited on.
     const next: Id[] = []
     for (const id of settled) {
       const children = shared.waiting.get(id)
       if (children === undefined) continue
       shared.waiting.delete(id)
-      next.push(...children)
+      const parentFailed = failed.has(id)
+      for (const child of children) {
+        const left = (shared.unsettled.get(child) ?? 1) - 1
+        if (parentFailed || left <= 0) {
+          shared.unsettled.delete(child)
+          next.push(child)
+        } else shared.unsettled.set(child, left)
+      }
     }
     queue = next
   }
 
   const pending: Id[] = []
-  for (const id of batch.keys())
-    if (!verified.has(id) && !failed.has(id) && (await backend.getStatus(id)) === 'unverified') pending.push(id)
-  return { verified: [...verified].sort(), pending: pending.sort(), failed: [...failed].sort() }
+  const missing = new Set<Id>()
+  for (const [id, entry] of batch) {
+    if (verified.has(id) || failed.has(id) || (await backend.getStatus(id)) !== 'unverified') continue
+    pending.push(id)
+    for (const p of entry.tree.parents) if (!missing.has(p) && !(await backend.has(p))) missing.add(p)
+  }
+  return {
+    verified: [...verified].sort(),
+    pending: pending.sort(),
+    failed: [...failed].sort(),
+    refused: [...refused].sort(),
+    missing: [...missing].sort(),
+  }
 }
 
 /** Drops a settled entry from the waiting lists of what else it waited on (a parent that may never come). */
 function unlink(shared: EngineShared, id: Id, entry: Entry): void {
+  shared.unsettled.delete(id)
   const on: Id[] = [...entry.tree.parents]
   if (typeof entry.sig.key !== 'string') for (const step of entry.sig.key) on.push(...(step.tips ?? []))
   for (const p of on) {
