@@ -161,7 +161,8 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     try {
       db = new BetterSqlite3(path)
     } catch (err) {
-      throw storageError(err, path)
+      // better-sqlite3 reports a missing folder as a TypeError; the arguments were checked above.
+      throw new StorageError(`cannot open ${path}: ${(err as Error).message}`, { cause: err })
     }
     try {
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`)
