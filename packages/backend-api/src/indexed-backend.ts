@@ -68,8 +68,11 @@ export abstract class IndexedBackend extends AbstractBackend {
   protected abstract loadGraph(tree: Id): Promise<Map<Id, Entry>>
   /** Full entries for verified ids of a tree, in the order given. */
   protected abstract readVerified(ids: readonly Id[]): Promise<Entry[]>
-  /** Brings the indexes up to date with writes from elsewhere (calls {@link noteChanged}); cheap when nothing changed. */
-  protected abstract refresh(): Promise<void>
+  /**
+   * Brings the index of `tree` (and any other) up to date with writes from
+   * elsewhere (calls {@link noteChanged}); cheap when nothing changed.
+   */
+  protected abstract refresh(tree: Id): Promise<void>
 
   /** A verified entry of `tree` was written by this handle (or seen from another): add it when the tree is indexed. */
   protected indexAdded(tree: Id, id: Id, skeleton: Entry): void {
@@ -100,7 +103,7 @@ export abstract class IndexedBackend extends AbstractBackend {
   }
 
   protected override async graphSource(tree: Id): Promise<GraphSource> {
-    await this.refresh()
+    await this.refresh(tree)
     for (;;) {
       const index = this.#indexes.get(tree)
       if (index !== undefined) return index

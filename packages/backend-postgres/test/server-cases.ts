@@ -1,0 +1,1 @@
+export function serverCases(_url: string): void {}
