@@ -34,12 +34,13 @@ describe('PostgresBackend error mapping', () => {
 })
 
 if (url !== undefined) {
+  const connectionString = url
   backendConformance({
     name: 'PostgresBackend',
     create: () => freshBackend(),
     teardown: dispose,
     supports: { watch: true, checkpoints: true },
-    reopen: (b) => PostgresBackend.connect({ connectionString: url, schema: b.schema }),
+    reopen: (b) => PostgresBackend.connect({ connectionString, schema: b.schema }),
   })
   serverCases(url)
 }
