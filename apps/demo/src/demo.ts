@@ -1,13 +1,14 @@
 /**
- * The Engram demo: an embedded instance (a MemoryBackend saved to a data
- * folder), a password user and a passwordless user sharing one database.
- * The first run creates everything; each later run reopens the saved file,
- * shows the same data and device key, and adds one row per user.
+ * The Engram demo: an embedded instance (the SQLite backend, one file in a
+ * data folder), a password user and a passwordless user sharing one
+ * database. The first run creates everything; each later run reopens the
+ * file, shows the same data and device key, and adds one row per user.
+ * Every commit is on disk when it returns: there is no save step.
  */
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { MemoryBackend } from '@engram/backend-memory'
+import { SqliteBackend } from '@engram/backend-sqlite'
 import { Instance } from '@engram/core'
 import { DocStore, Permission, Table, type Database } from '@engram/database'
 import type { User } from '@engram/user'
@@ -18,7 +19,7 @@ import { formatTable, shortId } from './format.js'
 export type Task = { title: string; by: string; run: number; done: boolean }
 
 export interface DemoOptions {
-  /** Folder holding `instance.json` (created if needed). */
+  /** Folder holding `engram.db` (created if needed). */
   dataDir: string
   /** alice's password: set on the first run, checked on later runs. */
   password: string
@@ -28,18 +29,20 @@ export interface DemoOptions {
   argon2?: { m: number; t: number; p: number }
 }
 
-export const DATA_FILE = 'instance.json'
+export const DATA_FILE = 'engram.db'
 export const SHARED_DATABASE = 'shared'
 
 /** Runs the demo; returns the process exit code (0, or 1 after printing one sentence). */
 export async function runDemo(options: DemoOptions): Promise<number> {
   const { dataDir, out } = options
   const file = join(dataDir, DATA_FILE)
+  let backend: SqliteBackend | undefined
   try {
     const firstRun = !existsSync(file)
-    const backend = firstRun ? new MemoryBackend() : await MemoryBackend.load(file)
+    await mkdir(dataDir, { recursive: true })
+    backend = await SqliteBackend.open(file)
     const instance = await Instance.open(backend, options.argon2 ? { argon2: options.argon2 } : {})
-    out(firstRun ? `Created a new Engram instance (it will be saved to ${file}).` : `Reopened the instance saved in ${file}.`)
+    out(firstRun ? `Created a new Engram instance in ${file}.` : `Reopened the instance in ${file}.`)
     out(`Device key: ${instance.devicePublicKey()}`)
 
     const { alice, bob, db, bobDb } = firstRun ? await setUp(instance, options.password) : await reopen(instance, options.password)
@@ -61,16 +64,17 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     out('')
     for (const line of await taskTable(db)) out(line)
 
-    await mkdir(dataDir, { recursive: true })
-    await backend.save(file)
     await alice.logout()
     await bob.logout()
     out('')
-    out(`Saved to ${file}. Run the demo again: it reopens this file and shows the same data and device key.`)
+    out(`Every commit was on disk in ${file} when it returned (no save step: stopping the demo at any moment loses nothing committed).`)
+    out('Run the demo again: it reopens this file and shows the same data and device key.')
     return 0
   } catch (err) {
     out(explain(err, file))
     return 1
+  } finally {
+    await backend?.close()
   }
 }
 

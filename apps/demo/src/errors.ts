@@ -11,10 +11,13 @@ export function explain(err: unknown, dataFile: string): string {
     case 'PASSWORD_REQUIRED':
       return 'alice has a password; the demo needs it to log her in.'
     case 'CORRUPT_SNAPSHOT':
+    case 'CORRUPT_STORE':
       return `The data file ${dataFile} is corrupt; move it aside to start fresh.`
     case 'SNAPSHOT_READ_FAILED':
       return `The data file ${dataFile} could not be read: ${message}`
     case 'SNAPSHOT_WRITE_FAILED':
+    case 'STORAGE_FULL':
+    case 'STORAGE_ERROR':
       return `The data could not be saved to ${dataFile}: ${message}`
     case 'SYSTEM_DATABASE_MISSING':
     case 'SYSTEM_DATABASE_DUPLICATE':

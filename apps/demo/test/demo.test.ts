@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { SqliteBackend } from '@engram/backend-sqlite'
 import { runDemo } from '../src/demo.js'
 import { explain } from '../src/errors.js'
 import { formatTable, shortId } from '../src/format.js'
@@ -22,6 +23,18 @@ async function run(password = 'pw') {
   return { code, lines, text: lines.join('\n') }
 }
 
+/** Entries stored in the demo's file, over every database. */
+async function entryCount(): Promise<number> {
+  const b = await SqliteBackend.open(join(dir, 'data', 'engram.db'))
+  try {
+    let n = 0
+    for (const root of await b.rootIds()) n += (await b.treeEntryIds(root)).length
+    return n
+  } finally {
+    await b.close()
+  }
+}
+
 const deviceKeyOf = (text: string) => /Device key: (ed25519:\S+)/.exec(text)?.[1]
 
 describe('the demo', () => {
@@ -29,17 +42,18 @@ describe('the demo', () => {
     const first = await run()
     expect(first.code).toBe(0)
     expect(first.text).toContain('Created a new Engram instance')
+    expect(first.text).toContain('Every commit was on disk')
     expect(first.text).toContain('Users: alice, bob')
     expect(first.text).toMatch(/run\s+by\s+done\s+task/)
     expect(first.text).toContain('Write the README')
     expect(first.text).toContain("Review alice's tasks")
     const key = deviceKeyOf(first.text)
     expect(key).toMatch(/^ed25519:/)
-    expect(JSON.parse(await readFile(join(dir, 'data', 'instance.json'), 'utf8')).format).toBe('engram-memory-snapshot')
+    expect((await readFile(join(dir, 'data', 'engram.db'))).subarray(0, 15).toString()).toBe('SQLite format 3')
 
     const second = await run()
     expect(second.code).toBe(0)
-    expect(second.text).toContain('Reopened the instance saved in')
+    expect(second.text).toContain('Reopened the instance in')
     expect(deviceKeyOf(second.text)).toBe(key)
     for (const row of ['Write the README', 'Try Engram', "Review alice's tasks", 'Run 2: alice was here', 'Run 2: bob was here'])
       expect(second.text).toContain(row)
@@ -55,23 +69,25 @@ describe('the demo', () => {
 
   it('a wrong password is one sentence, exit code 1, and changes nothing', async () => {
     await run('right')
-    const before = await readFile(join(dir, 'data', 'instance.json'), 'utf8')
+    const before = await entryCount()
     const wrong = await run('wrong')
     expect(wrong.code).toBe(1)
     expect(wrong.lines.at(-1)).toMatch(/^Wrong password for alice; nothing was changed\./)
     expect(wrong.text).not.toMatch(/\n\s+at /)
-    expect(await readFile(join(dir, 'data', 'instance.json'), 'utf8')).toBe(before)
+    expect(await entryCount()).toBe(before)
   })
 
   it('a corrupt data file is one sentence and exit code 1; the file is left alone', async () => {
     await run()
-    const file = join(dir, 'data', 'instance.json')
-    const text = await readFile(file, 'utf8')
-    await writeFile(file, text.slice(0, text.length / 2))
+    const file = join(dir, 'data', 'engram.db')
+    const handle = await open(file, 'r+')
+    await handle.write(Buffer.from('this is no longer an SQLite header'), 0, 34, 0)
+    await handle.close()
+    const damaged = await readFile(file)
     const broken = await run()
     expect(broken.code).toBe(1)
     expect(broken.lines).toEqual([`The data file ${file} is corrupt; move it aside to start fresh.`])
-    expect(await readFile(file, 'utf8')).toBe(text.slice(0, text.length / 2))
+    expect(await readFile(file)).toEqual(damaged)
   })
 })
 

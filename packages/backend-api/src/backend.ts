@@ -134,3 +134,66 @@ export interface Backend {
    */
   getPathFromTo(tree: Id, store: string, from: Id, to: readonly Id[]): Promise<Id[]>
 }
+
+// ---- optional capabilities ---------------------------------------------------
+// A backend may add these; the engine uses them when present (see
+// `canWatch` / `hasCheckpoints`), and the conformance kit tests them when the
+// backend declares them (`supports` in `backendConformance`).
+
+/** One entry another handle on the same storage stored, or whose status it changed. */
+export interface ChangedEntry {
+  id: Id
+  /** Its database (`entryTree`). */
+  tree: Id
+  /** Its status now. */
+  status: VerificationStatus
+}
+
+/** A backend whose storage other processes (or tabs) may write too. */
+export interface WatchableBackend extends Backend {
+  /**
+   * Calls `onEntries` with the entries written by other handles (another
+   * process, another connection) once this backend's reads see them: new
+   * entries and status changes, in the order they were committed, in
+   * batches. This handle's own writes are not reported. A callback that
+   * throws is ignored. Returns the unsubscribe function (idempotent).
+   */
+  watch(onEntries: (entries: ChangedEntry[]) => void): () => void
+}
+
+/**
+ * The state of one store at some store tips, serialised by the engine.
+ * Derived data: the engine may write it at any time and must check it before
+ * use (its tips verified entries of `tree`, its data decodes); a missing,
+ * stale or damaged one is ignored and rebuilt from the entries.
+ */
+export interface Checkpoint {
+  tree: Id
+  store: string
+  /** What folded the state (the engine's store type id). */
+  kind: string
+  /** The store tips the state is at: sorted, unique, at least one. */
+  tips: Id[]
+  /** Orders checkpoints of one (tree, store, kind): the greater, the newer (the engine uses the tips' greatest tree height). */
+  height: number
+  /** The serialised state; opaque to the backend. */
+  data: string
+}
+
+/** A backend that keeps durable state checkpoints next to the entries. */
+export interface CheckpointBackend extends Backend {
+  /**
+   * Stores a checkpoint durably, replacing one with the same tree, store,
+   * kind and tips. The backend may drop older checkpoints of the same
+   * (tree, store, kind): it keeps at least the newest {@link CHECKPOINTS_KEPT}.
+   * @throws TypeError / RangeError for a malformed checkpoint.
+   */
+  putCheckpoint(checkpoint: Checkpoint): Promise<void>
+  /** Checkpoints of (tree, store, kind), newest first (height descending, then tips), at most `limit` (default 1). */
+  getCheckpoints(tree: Id, store: string, kind: string, limit?: number): Promise<Checkpoint[]>
+  /** Removes the checkpoints of `tree` (all of them, or of one store). Absent ones are not an error. */
+  deleteCheckpoints(tree: Id, store?: string): Promise<void>
+}
+
+/** How many checkpoints per (tree, store, kind) a {@link CheckpointBackend} keeps at least. */
+export const CHECKPOINTS_KEPT = 4

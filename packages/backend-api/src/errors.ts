@@ -72,3 +72,49 @@ export class SnapshotReadError extends EngramError {
     this.path = path
   }
 }
+
+/** A storage file or schema was written by a newer version of Engram than this one; it is left untouched. */
+export class UnsupportedFormatError extends EngramError {
+  readonly found: number
+  readonly supported: number
+  constructor(where: string, found: number, supported: number) {
+    super('UNSUPPORTED_FORMAT', `${where} has schema version ${found}; this version of Engram reads up to ${supported}`)
+    this.found = found
+    this.supported = supported
+  }
+}
+
+/** A storage file or schema is not an Engram store (another program's file, garbage), or a stored record is damaged. */
+export class CorruptStoreError extends EngramError {
+  constructor(where: string, reason: string, options?: { cause?: unknown }) {
+    super('CORRUPT_STORE', `${where} is not a usable Engram store: ${reason}`, options)
+  }
+}
+
+/** The disk (or the configured size limit) is full: the write was rolled back whole; later writes work once there is room. */
+export class StorageFullError extends EngramError {
+  constructor(message = 'the storage is full; nothing of this write was stored', options?: { cause?: unknown }) {
+    super('STORAGE_FULL', message, options)
+  }
+}
+
+/** The connection to a database server dropped mid-call: the call's write happened whole or not at all; the next call reconnects. */
+export class ConnectionLostError extends EngramError {
+  constructor(message = 'the connection to the database server was lost', options?: { cause?: unknown }) {
+    super('CONNECTION_LOST', message, options)
+  }
+}
+
+/** Any other storage failure (I/O error, permissions, a lock held too long); nothing half-written. */
+export class StorageError extends EngramError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORAGE_ERROR', message, options)
+  }
+}
+
+/** A call on a backend after `close()`. */
+export class BackendClosedError extends EngramError {
+  constructor(message = 'the backend is closed') {
+    super('BACKEND_CLOSED', message)
+  }
+}

@@ -6,7 +6,9 @@
  * typed errors. The conformance suite is the `./conformance` subpath.
  */
 export type { Entry, Id, VerificationStatus, TreeNode, SubTreeNode, DelegationStep, SigKey, SigInfo } from './entry.js'
-export type { Backend } from './backend.js'
+export { CHECKPOINTS_KEPT } from './backend.js'
+export type { Backend, ChangedEntry, Checkpoint, WatchableBackend, CheckpointBackend } from './backend.js'
+export { canWatch, hasCheckpoints, assertCheckpoint } from './capabilities.js'
 export { encodeEntry, encodeEntryText, signingBytes, entryId } from './encode.js'
 export {
   ROOT_STORE,
@@ -27,6 +29,7 @@ export {
 export { sealEntry, signAndSealEntry, prepareSeal, type Sealing } from './seal.js'
 export { compareByHeightThenId, compareIds, type HeightAndId } from './order.js'
 export { AbstractBackend, cloneEntry } from './abstract-backend.js'
+export { IndexedBackend, entrySkeleton, graphText, skeletonFromGraphText } from './indexed-backend.js'
 export * from './graph/index.js'
 export {
   EngramError,
@@ -38,4 +41,10 @@ export {
   CorruptSnapshotError,
   SnapshotWriteError,
   SnapshotReadError,
+  UnsupportedFormatError,
+  CorruptStoreError,
+  StorageFullError,
+  ConnectionLostError,
+  StorageError,
+  BackendClosedError,
 } from './errors.js'

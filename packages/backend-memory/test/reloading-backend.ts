@@ -59,6 +59,7 @@ export async function createReloading(): Promise<Reloading> {
     get(_target, name) {
       if (typeof name !== 'string') return undefined
       if (name === 'then') return undefined // not a thenable
+      if (typeof (inner as unknown as Record<string, unknown>)[name] !== 'function') return undefined // only the backend's own methods
       return async (...args: unknown[]) => {
         if (MUTATING.has(name)) {
           await pending

@@ -3,6 +3,7 @@
  * Registers every conformance case (the suite body).
  */
 import type { Backend } from '../backend.js'
+import { capabilityCases } from './cases-capabilities.js'
 import { entryCases } from './cases-entries.js'
 import { graphCases } from './cases-graph.js'
 import { robustnessCases } from './cases-robustness.js'
@@ -16,4 +17,5 @@ export function registerCases<B extends Backend>(options: ConformanceOptions<B>)
   graphCases(use)
   walkCases(use)
   robustnessCases(use, freshFrom(options))
+  capabilityCases(options, use)
 }

@@ -15,6 +15,19 @@ export interface ConformanceOptions<B extends Backend = Backend> {
   create: () => Promise<B>
   /** Releases a backend after its case (close files, remove folders). */
   teardown?: (backend: B) => Promise<void>
+  /**
+   * The optional capabilities the backend has (see `canWatch`,
+   * `hasCheckpoints`); their cases run only when declared, and a case checks
+   * that the declaration matches the backend's methods.
+   */
+  supports?: { watch?: boolean; checkpoints?: boolean }
+  /**
+   * Another, independent handle on the same storage as `backend` (a second
+   * connection, as another process would open): for the cases on durability
+   * and on seeing other handles' writes. `teardown` releases it (and must
+   * leave the storage to `backend`'s own teardown).
+   */
+  reopen?: (backend: B) => Promise<B>
 }
 
 /**

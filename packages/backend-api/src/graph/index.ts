@@ -4,6 +4,7 @@
  * that every backend reuses through AbstractBackend, exported for backends
  * that keep their own index and want the same answers.
  */
+export { TreeIndex } from './tree-index.js'
 export { computeHeights, linksDescend, snapshotSource, type GraphSource } from './source.js'
 export {
   holdsStore,

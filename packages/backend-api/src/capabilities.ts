@@ -1,0 +1,39 @@
+/**
+ * @module
+ * Detecting and checking the optional Backend capabilities (`watch`, durable
+ * state checkpoints).
+ */
+import type { Backend, Checkpoint, CheckpointBackend, WatchableBackend } from './backend.js'
+import { assertIdList, assertString } from './validate.js'
+
+/** Whether `backend` reports writes from other processes ({@link WatchableBackend}). */
+export function canWatch(backend: Backend): backend is WatchableBackend {
+  return typeof (backend as Partial<WatchableBackend>).watch === 'function'
+}
+
+/** Whether `backend` keeps durable state checkpoints ({@link CheckpointBackend}). */
+export function hasCheckpoints(backend: Backend): backend is CheckpointBackend {
+  const b = backend as Partial<CheckpointBackend>
+  return typeof b.putCheckpoint === 'function' && typeof b.getCheckpoints === 'function' && typeof b.deleteCheckpoints === 'function'
+}
+
+/**
+ * Returns a normalised copy of a checkpoint (tips sorted, unique).
+ * @throws TypeError for a wrong type, RangeError for no tips or a height that is not a non-negative integer.
+ */
+export function assertCheckpoint(value: unknown): Checkpoint {
+  if (typeof value !== 'object' || value === null) throw new TypeError('checkpoint must be an object')
+  const c = value as Record<string, unknown>
+  const tips = [...new Set(assertIdList(c.tips, 'checkpoint.tips'))].sort()
+  if (tips.length === 0) throw new RangeError('checkpoint.tips must name at least one entry')
+  if (typeof c.height !== 'number') throw new TypeError('checkpoint.height must be a number')
+  if (!Number.isSafeInteger(c.height) || c.height < 0) throw new RangeError('checkpoint.height must be a non-negative integer')
+  return {
+    tree: assertString(c.tree, 'checkpoint.tree'),
+    store: assertString(c.store, 'checkpoint.store'),
+    kind: assertString(c.kind, 'checkpoint.kind'),
+    tips,
+    height: c.height,
+    data: assertString(c.data, 'checkpoint.data'),
+  }
+}

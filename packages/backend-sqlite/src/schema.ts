@@ -1,0 +1,107 @@
+/**
+ * @module
+ * The SQLite file format: an Engram file carries `application_id` 0x456e6772
+ * ("Engr") and its schema version in `user_version`. Opening checks both
+ * before anything writes: another program's file (`CORRUPT_STORE`) and a
+ * file from a newer Engram (`UNSUPPORTED_FORMAT`) are left untouched.
+ */
+import type BetterSqlite3 from 'better-sqlite3'
+import { CorruptStoreError, UnsupportedFormatError } from '@engram/backend-api'
+
+/** "Engr" in the SQLite header's application id field. */
+export const APPLICATION_ID = 0x456e6772
+/** The schema version this code writes and reads. Migrations from older versions go in {@link MIGRATIONS}. */
+export const SCHEMA_VERSION = 1
+
+/** Status codes in the `status` column. */
+export const STATUS_CODE = { verified: 0, unverified: 1, failed: 2 } as const
+export const STATUS_NAME = ['verified', 'unverified', 'failed'] as const
+
+const SCHEMA_V1 = `
+CREATE TABLE IF NOT EXISTS entries (
+  id      TEXT PRIMARY KEY,
+  tree    TEXT NOT NULL,
+  status  INTEGER NOT NULL,
+  is_root INTEGER NOT NULL,
+  seq     INTEGER NOT NULL,
+  graph   TEXT NOT NULL,
+  body    TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entries_tree ON entries (tree, status);
+CREATE INDEX IF NOT EXISTS entries_status ON entries (status, id);
+CREATE INDEX IF NOT EXISTS entries_root ON entries (is_root, id);
+CREATE UNIQUE INDEX IF NOT EXISTS entries_seq ON entries (seq);
+CREATE TABLE IF NOT EXISTS local_keys (name TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  tree   TEXT NOT NULL,
+  store  TEXT NOT NULL,
+  kind   TEXT NOT NULL,
+  tips   TEXT NOT NULL,
+  height INTEGER NOT NULL,
+  data   TEXT NOT NULL,
+  PRIMARY KEY (tree, store, kind, tips)
+) WITHOUT ROWID;
+`
+
+/** Upgrades from version `from` to `from + 1`, run inside one transaction. None yet. */
+const MIGRATIONS: Record<number, string> = {}
+
+/**
+ * Checks that `db` is an empty file or an Engram file this code can read,
+ * then creates or migrates the schema. Reads only until it knows.
+ * @throws CorruptStoreError (`CORRUPT_STORE`), UnsupportedFormatError (`UNSUPPORTED_FORMAT`).
+ */
+export function prepareSchema(db: BetterSqlite3.Database, path: string): void {
+  const { appId, version, objects } = readHeader(db, path)
+  if (objects === 0 && appId === 0 && version === 0) {
+    createFresh(db, path)
+    return
+  }
+  if (appId !== APPLICATION_ID) throw new CorruptStoreError(path, 'it is an SQLite database of another program')
+  if (version > SCHEMA_VERSION) throw new UnsupportedFormatError(path, version, SCHEMA_VERSION)
+  if (version < 1) throw new CorruptStoreError(path, `it has no Engram schema (version ${version})`)
+  db.pragma('journal_mode = WAL')
+  if (version < SCHEMA_VERSION) migrate(db, path, version)
+}
+
+function readHeader(db: BetterSqlite3.Database, path: string): { appId: number; version: number; objects: number } {
+  try {
+    return {
+      appId: db.pragma('application_id', { simple: true }) as number,
+      version: db.pragma('user_version', { simple: true }) as number,
+      objects: db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number,
+    }
+  } catch (cause) {
+    throw new CorruptStoreError(path, 'it is not an SQLite database', { cause })
+  }
+}
+
+function createFresh(db: BetterSqlite3.Database, path: string): void {
+  db.pragma('journal_mode = WAL')
+  // Another process may be creating the same file right now: decide inside one write transaction.
+  db.transaction(() => {
+    const appId = db.pragma('application_id', { simple: true }) as number
+    const version = db.pragma('user_version', { simple: true }) as number
+    if (appId === APPLICATION_ID && version === SCHEMA_VERSION) return
+    const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number
+    if (appId !== 0 || version !== 0 || objects !== 0) throw new CorruptStoreError(path, 'another program wrote it while Engram was creating it')
+    db.exec(SCHEMA_V1)
+    db.pragma(`application_id = ${APPLICATION_ID}`)
+    db.pragma(`user_version = ${SCHEMA_VERSION}`)
+  }).immediate()
+}
+
+function migrate(db: BetterSqlite3.Database, path: string, from: number): void {
+  db.transaction(() => {
+    let version = db.pragma('user_version', { simple: true }) as number
+    while (version < SCHEMA_VERSION) {
+      const step = MIGRATIONS[version]
+      if (step === undefined) throw new CorruptStoreError(path, `no migration from schema version ${version}`)
+      db.exec(step)
+      version++
+      db.pragma(`user_version = ${version}`)
+    }
+  }).immediate()
+  void from
+}
