@@ -114,7 +114,7 @@ describe('defaults and hashes in the browser', () => {
     expect(bytesToHex(nobleSha256(utf8Encode('abc')))).toBe(abc)
     const big = randomBytes(1 << 20)
     expect(bytesToHex(sha256(big))).toBe(bytesToHex(nobleSha256(big)))
-    const webcrypto = new Uint8Array(await crypto.subtle.digest('SHA-256', big))
+    const webcrypto = new Uint8Array(await crypto.subtle.digest('SHA-256', big as Uint8Array<ArrayBuffer>))
     expect(bytesToHex(sha256(big))).toBe(bytesToHex(webcrypto))
     expect(hashBytes(utf8Encode('abc'))).toBe(`sha256:${abc}`)
   })
