@@ -53,6 +53,18 @@ export function browserProject(): TestProjectInlineConfiguration | undefined {
   }
   return {
     resolve: { conditions },
+    // Pre-bundled before the first test file loads, so a cold cache (a fresh
+    // clone, CI) never re-optimizes and reloads the page in the middle of a run.
+    optimizeDeps: {
+      include: [
+        '@noble/ed25519',
+        '@noble/hashes/sha2.js',
+        '@noble/hashes/argon2.js',
+        '@engram/crypto > @noble/ciphers/aes.js',
+        '@engram/crypto > hash-wasm',
+        'fast-check',
+      ],
+    },
     test: {
       name: 'browser',
       include,
