@@ -108,7 +108,7 @@ export class Database {
     const id = await signEntry(entry, signer.key)
     await engine.backend.put(id, entry, 'verified')
     sharedOf(engine).states.applyVerified(id, id, entry)
-    await engine.hooks.emit({ entryId: id, databaseId: id, entry, source: 'local' })
+    engine.hooks.emit({ entryId: id, databaseId: id, entry, source: 'local' })
     return new Database(engine, id, signer)
   }
 

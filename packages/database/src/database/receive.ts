@@ -113,7 +113,7 @@ export async function receiveEntries(engine: Engine, inputs: readonly ReceiveInp
         await backend.setStatus(c.id, 'verified')
         shared.states.applyVerified(entryTree(c.id, c.entry), c.id, c.entry)
         verified.add(c.id)
-        await engine.hooks.emit({ entryId: c.id, databaseId: entryTree(c.id, c.entry), entry: c.entry, source: 'remote' })
+        engine.hooks.emit({ entryId: c.id, databaseId: entryTree(c.id, c.entry), entry: c.entry, source: 'remote' })
       } else {
         await backend.setStatus(c.id, 'failed')
         failed.add(c.id)

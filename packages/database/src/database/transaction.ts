@@ -288,7 +288,7 @@ export class Transaction {
       // Release borrows before advancing, so kept states advance in place.
       this.#releaseBases()
       states.applyVerified(tree, id, entry, staged)
-      if (engine.hooks.has('local', tree)) await engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
+      if (engine.hooks.has('local', tree)) engine.hooks.emit({ entryId: id, databaseId: tree, entry, source: 'local' })
       return id
     } catch (err) {
       // Nothing was stored: the transaction stays open.
