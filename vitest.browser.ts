@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs'
 import { playwright } from '@vitest/browser-playwright'
 import type { TestProjectInlineConfiguration } from 'vitest/config'
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** Where Debian puts Chromium; `CHROMIUM_PATH` overrides it. */
+export const DEFAULT_CHROMIUM_PATH = '/usr/bin/chromium'
 
 /** Flags for a root, offline machine (see README "Browser tests"). */
 export const CHROMIUM_ARGS = [
@@ -42,13 +43,17 @@ const include = [
 // Files that use Node APIs (node:crypto as a reference, node:fs): their browser counterparts are in test/browser/.
 const exclude = ['**/node_modules/**', 'packages/database/test/entry.test.ts']
 
-/** The browser project, or `undefined` (with a printed reason) when Chromium is missing outside CI. */
-export function browserProject(): TestProjectInlineConfiguration | undefined {
-  if (!existsSync(CHROMIUM_PATH)) {
-    const how =
-      'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium'
-    if (process.env.CI === 'true') throw new Error(`browser tests: no Chromium at ${CHROMIUM_PATH} (CI needs it): ${how}`)
-    process.stdout.write(`browser tests left out: no Chromium at ${CHROMIUM_PATH}; install it with \`${how}\` (or set CHROMIUM_PATH)\n`)
+/**
+ * The browser project, or `undefined` (with one printed line) when Chromium
+ * is missing outside CI.
+ * @throws Error when Chromium is missing and `CI` is `true`.
+ */
+export function browserProject(env: Record<string, string | undefined> = process.env): TestProjectInlineConfiguration | undefined {
+  const chromium = env.CHROMIUM_PATH ?? DEFAULT_CHROMIUM_PATH
+  if (!existsSync(chromium)) {
+    const how = 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium'
+    if (env.CI === 'true') throw new Error(`browser tests: no Chromium at ${chromium}, and CI needs it: ${how}`)
+    process.stdout.write(`browser tests left out: no Chromium at ${chromium}; install it with \`${how}\` (or set CHROMIUM_PATH)\n`)
     return undefined
   }
   return {
@@ -74,7 +79,7 @@ export function browserProject(): TestProjectInlineConfiguration | undefined {
         enabled: true,
         headless: true,
         screenshotFailures: false,
-        provider: playwright({ launchOptions: { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS } }),
+        provider: playwright({ launchOptions: { executablePath: chromium, args: CHROMIUM_ARGS } }),
         instances: [{ browser: 'chromium' }],
       },
     },
