@@ -21,6 +21,7 @@ import {
   assertString,
   checkPut,
   compareIds,
+  entryTree,
   isVerificationStatus,
   type Backend,
   type Entry,
@@ -35,6 +36,8 @@ import { ENTRIES, LOCAL_KEYS, METADATA, SCHEMA_VERSION, STORES, upgradeSchema, t
 /** One entry another handle wrote (or whose status it changed), as {@link IndexedDbBackend.watch} reports it. */
 export interface WatchedEntry {
   readonly id: Id
+  /** Its database (`entryTree`). */
+  readonly tree: Id
   readonly entry: Entry
   readonly status: VerificationStatus
 }
@@ -469,7 +472,8 @@ export class IndexedDbBackend implements Backend {
       } catch {
         continue // a damaged record written by someone else: not taken in
       }
-      changed.push({ id, entry: await this.#mirror.get(id), status: record.status })
+      const entry = await this.#mirror.get(id)
+      changed.push({ id, tree: entryTree(id, entry), entry, status: record.status })
     }
     if (changed.length === 0) return
     for (const watcher of [...this.#watchers]) {

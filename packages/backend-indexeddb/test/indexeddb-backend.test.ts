@@ -298,7 +298,7 @@ describe('two handles on one database (two tabs)', () => {
     await Promise.all([a.put(root.id, root.entry, 'verified'), a.put(child.id, child.entry, 'unverified')])
     await eventually(() => seenByB.length === 2)
     expect(seenByB.map((e) => e.id).sort()).toEqual([root.id, child.id].sort())
-    expect(seenByB.find((e) => e.id === child.id)).toEqual({ id: child.id, entry: child.entry, status: 'unverified' })
+    expect(seenByB.find((e) => e.id === child.id)).toEqual({ id: child.id, tree: root.id, entry: child.entry, status: 'unverified' })
     expect(await b.getTips(root.id)).toEqual([root.id])
 
     await a.setStatus(child.id, 'verified')
