@@ -14,7 +14,7 @@ import { quickStart, repoRoot as root } from './readme.js'
 const out = mkdtempSync(join(tmpdir(), 'engram-browser-'))
 afterAll(() => rmSync(out, { recursive: true, force: true }))
 
-const LIBRARIES = ['crypto', 'backend-api', 'backend-memory', 'database', 'user', 'core']
+const LIBRARIES = ['crypto', 'backend-api', 'backend-memory', 'backend-indexeddb', 'database', 'user', 'core']
 
 async function bundle(name: string, source: string): Promise<{ entry: string; metafile: Metafile }> {
   // The entry file sits in the repo so that package names resolve from the root's dependencies.

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 
-const LAYERS = ['crypto', 'backend-api', 'backend-memory', 'backend-sqlite', 'backend-postgres', 'database', 'user', 'core', 'sync'] as const
+const LAYERS = ['crypto', 'backend-api', 'backend-memory', 'backend-sqlite', 'backend-postgres', 'backend-indexeddb', 'database', 'user', 'core', 'sync'] as const
 const root = resolve(import.meta.dirname, '..')
 
 interface Violation {

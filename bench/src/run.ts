@@ -5,7 +5,7 @@
  * built packages, as an application would.
  */
 const suites = process.argv.slice(2)
-const all = ['crypto', 'engine', 'user', 'limits', 'views', 'sync', 'backends'] as const
+const all = ['crypto', 'engine', 'user', 'limits', 'views', 'sync', 'backends', 'browser'] as const
 
 for (const name of all) {
   if (suites.length > 0 && !suites.includes(name)) continue

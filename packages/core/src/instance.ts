@@ -198,7 +198,12 @@ export class Instance {
     const username = validateUsername(input)
     assertPassword(password)
     const userId = await this.#users.lock.run(async () => {
-      if ((await this.#users.byName(username)) !== undefined) throw new UserExistsError(username)
+      const existing = await this.#users.all()
+      if (existing.some((r) => r.username.normalize('NFC') === username)) throw new UserExistsError(username)
+      // listUsers lists in creation order by createdAt: keep it strictly increasing on this
+      // instance, since several accounts can be made within one millisecond (ties would fall
+      // back to the random user id).
+      const createdAt = Math.max(Date.now(), ...existing.map((r) => r.createdAt + 1))
       const passwordHash = password === undefined ? null : await hashPassword(password, this.#argon2)
       const created = await createUserDatabase({
         engine: this.#engine,
@@ -214,7 +219,7 @@ export class Instance {
         passwordHash,
         keySalt: created.keySalt,
         keyKdf: created.keyKdf,
-        createdAt: Date.now(),
+        createdAt,
         status: 'active',
       })
     })

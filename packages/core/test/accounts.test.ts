@@ -2,7 +2,7 @@ import { MemoryBackend } from '@engram/backend-memory'
 import { ed25519 } from '@engram/crypto'
 import { Database, Engine, Table } from '@engram/database'
 import { DEVICE_KEY_NAME, Instance, validateUsername } from '../src/index.js'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FAST, allEntryIds, openInstance } from './helpers.js'
 
 async function userRows(instance: Instance): Promise<Record<string, unknown>[]> {
@@ -100,6 +100,18 @@ describe('listUsers', () => {
     expect(await instance.listUsers()).toEqual([])
     for (const n of ['carol', 'alice', 'bob']) await instance.createUser(n)
     expect(await instance.listUsers()).toEqual(['carol', 'alice', 'bob'])
+  })
+
+  it('keeps creation order for accounts made within one millisecond (a fast browser does that)', async () => {
+    const { instance } = await openInstance()
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_700_000_000_000)
+    try {
+      const names = ['u5', 'u3', 'u9', 'u1', 'u7', 'u2']
+      for (const n of names) await instance.createUser(n)
+      expect(await instance.listUsers()).toEqual(names)
+    } finally {
+      now.mockRestore()
+    }
   })
 })
 
