@@ -41,7 +41,7 @@ const include = [
   'packages/core/test/{accounts,hooks-and-sync,instance}.test.ts',
 ]
 // Files that use Node APIs (node:crypto as a reference, node:fs): their browser counterparts are in test/browser/.
-const exclude = ['**/node_modules/**', 'packages/database/test/entry.test.ts']
+const exclude = ['**/node_modules/**', 'packages/database/test/entry.test.ts', 'packages/user/test/key-manager-sodium.test.ts']
 
 /**
  * The browser project, or `undefined` (with one printed line) when Chromium

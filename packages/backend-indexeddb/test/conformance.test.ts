@@ -4,13 +4,21 @@ import { afterAll, expect } from 'vitest'
 import { IndexedDbBackend } from '../src/index.js'
 import { createReopening, deleteDatabase, uniqueName, type Reopening } from './helpers.js'
 
+// Handles `create` made own their IndexedDB database; handles `reopen` made only close.
+const created = new WeakSet<IndexedDbBackend>()
 backendConformance<IndexedDbBackend>({
   name: 'IndexedDbBackend',
-  create: async () => IndexedDbBackend.open(uniqueName()),
+  create: async () => {
+    const backend = await IndexedDbBackend.open(uniqueName())
+    created.add(backend)
+    return backend
+  },
   teardown: async (backend) => {
     await backend.close()
-    await deleteDatabase(backend.name)
+    if (created.has(backend)) await deleteDatabase(backend.name)
   },
+  supports: { watch: true },
+  reopen: (backend) => IndexedDbBackend.open(backend.name),
 })
 
 // The same suite again, every query answered by a backend freshly reopened from IndexedDB.
@@ -28,6 +36,7 @@ backendConformance({
     reopens += r.reopens()
     await r.dispose()
   },
+  supports: { watch: true },
 })
 
 afterAll(() => {
