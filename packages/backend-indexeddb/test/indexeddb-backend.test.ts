@@ -1,7 +1,9 @@
 import { makeEntry, makeRoot } from '@engram/backend-api/conformance'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IndexedDbBackend, type WatchedEntry } from '../src/index.js'
+import type { ChangedEntry } from '@engram/backend-api'
+import { IndexedDbBackend } from '../src/index.js'
 import { openDatabase } from '../src/open.js'
+import { SCHEMA_VERSION } from '../src/schema.js'
 import { deleteDatabase, eventually, rawOpen, rawTx, uniqueName } from './helpers.js'
 
 const opened: IndexedDbBackend[] = []
@@ -266,7 +268,7 @@ describe('closed under us', () => {
   it('a newer version opened in another tab: the handle lets go (BACKEND_CLOSED, upgraded)', async () => {
     const name = uniqueName()
     const b = await open(name)
-    const newer = await rawOpen(name, 2, (db) => db.createObjectStore('v2'))
+    const newer = await rawOpen(name, SCHEMA_VERSION + 1, (db) => db.createObjectStore('next'))
     newer.close()
     expect(b.closedReason).toBe('upgraded')
     expect(await codeOf(b.getTips('x'))).toBe('BACKEND_CLOSED')
@@ -289,8 +291,8 @@ describe('two handles on one database (two tabs)', () => {
     const name = uniqueName()
     const a = await open(name)
     const b = await open(name)
-    const seenByB: WatchedEntry[] = []
-    const seenByA: WatchedEntry[] = []
+    const seenByB: ChangedEntry[] = []
+    const seenByA: ChangedEntry[] = []
     b.watch((entries) => seenByB.push(...entries))
     a.watch((entries) => seenByA.push(...entries))
     const root = makeRoot('tabs')
@@ -298,7 +300,7 @@ describe('two handles on one database (two tabs)', () => {
     await Promise.all([a.put(root.id, root.entry, 'verified'), a.put(child.id, child.entry, 'unverified')])
     await eventually(() => seenByB.length === 2)
     expect(seenByB.map((e) => e.id).sort()).toEqual([root.id, child.id].sort())
-    expect(seenByB.find((e) => e.id === child.id)).toEqual({ id: child.id, tree: root.id, entry: child.entry, status: 'unverified' })
+    expect(seenByB.find((e) => e.id === child.id)).toEqual({ id: child.id, tree: root.id, status: 'unverified' })
     expect(await b.getTips(root.id)).toEqual([root.id])
 
     await a.setStatus(child.id, 'verified')
