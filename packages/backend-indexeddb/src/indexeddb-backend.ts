@@ -515,7 +515,7 @@ export class IndexedDbBackend implements WatchableBackend {
    * @throws BackendClosedError; StorageError.
    */
   #sync(): Promise<void> {
-    this.#check()
+    if (this.#closed !== undefined) return Promise.reject(new BackendClosedError(this.#name, this.#closed))
     if (this.#queued !== undefined) return this.#queued
     const run = this.#chain.then(() => {
       this.#queued = undefined
