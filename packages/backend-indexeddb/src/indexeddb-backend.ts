@@ -217,15 +217,11 @@ export class IndexedDbBackend implements WatchableBackend {
       for (const item of batch) item.reject(error)
       return
     }
-    try {
-      await this.#applyOwn(base, written.length, async () => {
-        for (const item of written) if (!(await this.#mirror.has(item.id))) await this.#mirror.put(item.id, item.entry, item.status)
-      })
-      for (const item of batch) item.resolve()
-    } catch (err) {
-      // Stored all the same: the next read takes it in from IndexedDB.
-      for (const item of batch) item.reject(this.#error('put', err))
-    }
+    // Committed: the puts resolve whatever happens to the mirror (were it to fail, the next read takes the records in).
+    await this.#applyOwn(base, written.length, async () => {
+      for (const item of written) if (!(await this.#mirror.has(item.id))) await this.#mirror.put(item.id, item.entry, item.status)
+    })
+    for (const item of batch) item.resolve()
     this.#announce(base + written.length, written.length)
   }
 
@@ -539,8 +535,9 @@ export class IndexedDbBackend implements WatchableBackend {
       await apply()
       this.#seq = base + count
     })
+    // Never rejects: a failed apply leaves #seq where it was, so the next catch-up reads the write back.
     this.#chain = run.catch(() => undefined)
-    return run
+    return this.#chain
   }
 
   /** Reads the records changed since the mirror's sequence number into it, and reports other handles' changes to the watchers. */
@@ -621,8 +618,9 @@ function lastSeq(store: IDBObjectStore): IDBRequest<IDBCursor | null> {
   return store.index(SEQ_INDEX).openKeyCursor(IDBKeyRange.bound(1, MAX_SEQ), 'prev')
 }
 
+/** The greatest sequence number a {@link lastSeq} request found (whole: a damaged fractional one is rounded down). */
 function seqOf(cursor: IDBCursor | null): number {
-  return cursor === null ? 0 : (cursor.key as number)
+  return cursor === null ? 0 : Math.floor(cursor.key as number)
 }
 
 /** The ids and records whose sequence number is above `seq`, in sequence order (one request when there are none). */
