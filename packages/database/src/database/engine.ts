@@ -105,7 +105,7 @@ export const sharedOf = (engine: Engine): EngineShared => sharedByEngine.get(eng
 export async function settingsAtMain(engine: Engine, tree: Id, tips: readonly Id[]): Promise<Doc> {
   const states = sharedOf(engine).states
   const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, tips)
-  const cut = await states.cutAt(tree, tips)
+  const cut = states.cutNow(tree, tips) ?? (await states.cutAt(tree, tips))
   return (await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'view', cut)).state
 }
 

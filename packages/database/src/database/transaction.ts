@@ -186,7 +186,7 @@ export class Transaction {
   async #acquireBase(slot: Omit<Slot, 'handle'>): Promise<Acquired<unknown>> {
     const tree = this.#owner.id
     const tips = await this.#states.storeTipsAt(tree, slot.name, this.#parents)
-    const cut = await this.#states.cutAt(tree, this.#parents)
+    const cut = this.#states.cutNow(tree, this.#parents) ?? (await this.#states.cutAt(tree, this.#parents))
     // After commit the borrow is over: read a snapshot at the old tips.
     return this.#states.acquire(tree, slot.name, slot.typeId, slot.crdt, tips, this.#state === 'open' ? 'borrow' : 'view', cut)
   }
@@ -271,7 +271,7 @@ export class Transaction {
       for (let i = 0; i < staged.length; i++) if (staged[i]!.name === SETTINGS_STORE) settingsDelta = staged[i]!.state as Doc
       // A signer resolved at these settings tips is memoised (tips name a state for good); a settings change is always checked in full.
       // Under a non-empty cut the memo name carries the cut's key (unknown without I/O: no memo).
-      const cutKey = states.cutKeyNow(tree, parents)
+      const cutKey = states.cutNow(tree, parents)?.key
       const baseName = typeof sig.key !== 'string' || cutKey === undefined ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
       const memoName = baseName === undefined || cutKey === '' ? baseName : `${baseName}\u0001${cutKey}`
       const memo = memoName === undefined || settingsDelta !== undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
@@ -346,7 +346,7 @@ export class Transaction {
   ): Promise<ResolvedSigner> {
     const tree = this.#owner.id
     const states = this.#states
-    const cut = await states.cutAt(tree, this.#parents)
+    const cut = states.cutNow(tree, this.#parents) ?? (await states.cutAt(tree, this.#parents))
     const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow', cut)
     try {
       const settings = settingsAcq.state
@@ -392,7 +392,7 @@ function settingsTipsMetadata(settingsTips: readonly Id[]): string {
  */
 function registeredTypeNow(states: StateManager, tree: Id, parents: readonly Id[], name: string): string | undefined {
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents)
-  const cutKey = states.cutKeyNow(tree, parents)
+  const cutKey = states.cutNow(tree, parents)?.key
   if (indexTips === undefined || cutKey === undefined) return undefined
   return states.registered.get(tree, indexTips, cutKey === '' ? name : `${name}\u0001${cutKey}`)
 }
@@ -401,7 +401,7 @@ function registeredTypeNow(states: StateManager, tree: Id, parents: readonly Id[
 export async function registeredTypeAt(engine: Engine, tree: Id, parents: readonly Id[], name: string): Promise<string | undefined> {
   const states = sharedOf(engine).states
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents) ?? (await states.storeTipsAt(tree, INDEX_STORE, parents))
-  const cut = await states.cutAt(tree, parents)
+  const cut = states.cutNow(tree, parents) ?? (await states.cutAt(tree, parents))
   const memoName = cut.key === '' ? name : `${name}\u0001${cut.key}`
   let registered = states.registered.get(tree, indexTips, memoName)
   if (registered === undefined) {

@@ -207,12 +207,12 @@ export class StateManager {
     }
   }
 
-  /** The key of the cut at `mainTips` when known without I/O (`''`: empty), else `undefined`. */
-  cutKeyNow(tree: Id, mainTips: readonly Id[]): string | undefined {
+  /** The cut at `mainTips` when known without I/O, else `undefined`. */
+  cutNow(tree: Id, mainTips: readonly Id[]): Cut | undefined {
     const risk = this.#risks.get(tree)
-    if (risk !== undefined && !risk.risky) return ''
+    if (risk !== undefined && !risk.risky) return NO_CUT
     const head = this.#heads.get(tree)
-    if (head?.cut !== undefined && sameTips(head.tips, mainTips)) return head.cut.key
+    if (head?.cut !== undefined && sameTips(head.tips, mainTips)) return head.cut
     return undefined
   }
 
