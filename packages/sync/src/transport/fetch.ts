@@ -34,7 +34,7 @@ export class FetchTransport implements Transport {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000
     const f = options.fetch ?? (globalThis as { fetch?: typeof globalThis.fetch }).fetch
     if (typeof f !== 'function') throw new NoTransportError('the HTTP client needs fetch, and this runtime has none')
-    this.#fetch = f
+    this.#fetch = f === (globalThis as { fetch?: unknown }).fetch ? f.bind(globalThis) : f // a browser's fetch needs its window as `this`
     this.#onExchange = options.onExchange
   }
 
@@ -78,7 +78,8 @@ export class FetchTransport implements Transport {
         bytes = await readCapped(res, MAX_MESSAGE_BYTES + 1024)
       } catch (err) {
         if (err instanceof SyncError) throw err
-        throw new PeerUnreachableError(`${address}: ${timedOut ? 'timeout' : signal.aborted ? 'aborted' : 'no answer'}`)
+        const why = timedOut ? 'timeout' : signal.aborted ? 'aborted' : `no answer (${err instanceof Error ? err.message.slice(0, 200) : 'network error'})`
+        throw new PeerUnreachableError(`${address}: ${why}`)
       }
       try {
         this.#onExchange?.({ address, type: String((message as { type?: unknown }).type), requestBytes, responseBytes: bytes.length })
