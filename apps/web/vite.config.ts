@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vite'
 
 /**
@@ -5,14 +6,14 @@ import { defineConfig } from 'vite'
  * TypeScript sources (the `@engram/source` condition) on their browser path.
  */
 export default defineConfig({
-  root: 'src/page',
+  root: fileURLToPath(new URL('src/page', import.meta.url)),
   base: './',
   resolve: {
     conditions: ['@engram/source', 'browser', 'module', 'import', 'default'],
-    // @engram/crypto loads hash-wasm for Argon2id only: its Argon2 build (~30 kB gzipped) instead of every algorithm (~80 kB)
+    // @engram/crypto loads hash-wasm for Argon2id only: its Argon2 build (~11 kB gzipped) instead of every algorithm (~80 kB)
     alias: [{ find: /^hash-wasm$/, replacement: 'hash-wasm/dist/argon2.umd.min.js' }],
   },
-  build: { outDir: '../../dist/page', emptyOutDir: true, target: 'es2022', reportCompressedSize: false },
+  build: { outDir: fileURLToPath(new URL('dist/page', import.meta.url)), emptyOutDir: true, target: 'es2022', reportCompressedSize: false },
   // 'error': the one warning is backend-memory's Node-only snapshot module, imported lazily and never on this page
   logLevel: 'error',
 })

@@ -33,6 +33,7 @@ let joinTimer: ReturnType<typeof setTimeout> | undefined
 
 function show(section: 'auth' | 'home' | 'list'): void {
   for (const s of ['auth', 'home', 'list']) $(s).hidden = s !== section
+  $('session').hidden = section === 'auth'
 }
 
 function showError(err: unknown): void {
