@@ -154,6 +154,7 @@ async function openList(db: Database): Promise<void> {
   $('share-code').textContent = db.id
   $('sharing').hidden = !admin
   $('requests').replaceChildren()
+  delete $('requests').dataset.ids
   show('list')
   await render()
   void tick()
@@ -250,6 +251,9 @@ async function refreshRequests(db: Database): Promise<void> {
   if (!res.ok) return
   const { requests } = (await res.json()) as { requests: WaitingRequest[] }
   if (list?.db !== db) return
+  const ids = requests.map((r) => r.requestId).join(' ')
+  if ($('requests').dataset.ids === ids) return // unchanged: keep the buttons a person may be about to click
+  $('requests').dataset.ids = ids
   $('requests').replaceChildren(
     ...requests.map((r) => {
       const li = document.createElement('li')
