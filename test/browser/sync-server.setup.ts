@@ -6,10 +6,8 @@
  * `inject('syncServers')`. Global setups load workspace packages as Node
  * does, from their builds (`pnpm test` builds first; alone, run `pnpm build`).
  */
-import { MemoryBackend } from '@engram/backend-memory'
-import { Instance } from '@engram/core'
-import { DocStore, Permission } from '@engram/database'
-import { enableSync, type Sync } from '@engram/sync'
+import type { Instance } from '@engram/core'
+import type { Sync } from '@engram/sync'
 import type { TestProject } from 'vitest/node'
 
 declare module 'vitest' {
@@ -20,7 +18,23 @@ declare module 'vitest' {
 
 const FAST = { m: 64, t: 1, p: 1 }
 
+/** The built packages, or an error that says to build them. */
+async function packages() {
+  try {
+    const [{ MemoryBackend }, { Instance }, { DocStore, Permission }, { enableSync }] = await Promise.all([
+      import('@engram/backend-memory'),
+      import('@engram/core'),
+      import('@engram/database'),
+      import('@engram/sync'),
+    ])
+    return { MemoryBackend, Instance, DocStore, Permission, enableSync }
+  } catch (err) {
+    throw new Error(`the browser project's global setup runs a Node sync server from the built packages: run \`pnpm build\` first (${String(err)})`)
+  }
+}
+
 async function server(allowedOrigins: string[] | undefined): Promise<{ sync: Sync; instance: Instance; address: string }> {
+  const { MemoryBackend, Instance, enableSync } = await packages()
   const instance = await Instance.open(new MemoryBackend(), { argon2: FAST })
   const sync = await enableSync(instance, { http: allowedOrigins ? { allowedOrigins } : {} })
   sync.enableHttpTransport()
@@ -28,6 +42,7 @@ async function server(allowedOrigins: string[] | undefined): Promise<{ sync: Syn
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { DocStore, Permission } = await packages()
   const open = await server(['*'])
   await open.instance.createUser('node')
   const user = await open.instance.loginUser('node')
