@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { MemoryBackend } from '@engram/backend-memory'
 import { Instance } from '@engram/core'
 import { Permission } from '@engram/database'
-import { enableSync, FetchTransport, SYNC_PATH, type BootstrapPendingError, type SyncOptions } from '../src/index.node.js'
+import { enableSync, FetchTransport, SYNC_PATH, type SyncOptions } from '../src/index.node.js'
 import { contents, expectCode, FAST, node, openOn, put, shared, type Node } from './helpers.js'
 
 const open: Node[] = []
@@ -47,40 +47,8 @@ function exchange(address: string, method: string, headers: Record<string, strin
 }
 const hello = JSON.stringify({ v: 1, type: 'hello', clientKey: 'ed25519:' + Buffer.alloc(32, 7).toString('base64'), clientChallenge: Buffer.alloc(32, 1).toString('base64') })
 
-async function eventually(check: () => Promise<void>, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (err) {
-      if (Date.now() > until) throw err
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
-}
-
+// The whole HTTP suite (http.test.ts) also runs with the fetch client; here: what only the fetch client does.
 describe('the fetch client against the Node server', () => {
-  it('bootstrap by approved request, then edits both ways, sync on commit', async () => {
-    const a = await make('alice')
-    const b = await viaFetch('bob')
-    const db = await shared(a, 'notes', { onCommit: true })
-    await put(db, 'from-alice', 1)
-    const key = await b.user.getDefaultKey()
-    const err = (await expectCode(b.sync.requestDatabaseAccess(a.address, db.id, b.user, key, Permission.write(10)), 'BOOTSTRAP_PENDING')) as BootstrapPendingError
-    const [req] = await a.sync.pendingBootstrapRequests()
-    expect(req!.requestId).toBe(err.requestId)
-    await a.sync.approveBootstrapRequest(req!.requestId, a.user, await a.user.getDefaultKey())
-    const bdb = await b.sync.requestDatabaseAccess(a.address, db.id, b.user, key, Permission.write(10))
-    expect(await contents(bdb)).toEqual({ 'from-alice': 1 })
-    await put(bdb, 'from-bob', 2)
-    await eventually(async () => expect(await contents(await openOn(a, db.id))).toEqual({ 'from-alice': 1, 'from-bob': 2 }))
-    await put(db, 'more', 3)
-    expect((await b.sync.syncWithPeer(a.address, db.id)).received.verified).toBe(1)
-    expect(await contents(await openOn(b, db.id))).toEqual({ 'from-alice': 1, 'from-bob': 2, more: 3 })
-    expect(b.sync.peers().map((p) => p.publicKey)).toContain(a.instance.devicePublicKey())
-  })
-
   it('dials an origin address (http://host:port) as well as host:port', async () => {
     const a = await make('alice')
     const b = await viaFetch('bob')
@@ -102,23 +70,6 @@ describe('the fetch client against the Node server', () => {
     const hidden = await a.user.createDatabase({ name: 'untracked' })
     await expectCode(b.sync.requestDatabaseAccess(a.address, hidden.id, b.user, await b.user.getDefaultKey(), Permission.read()), 'DATABASE_NOT_FOUND')
     await expectCode(b.sync.syncWithPeer('127.0.0.1:1', db.id), 'PEER_UNREACHABLE')
-  })
-
-  it('a peer offline then back: the queued commit is delivered by flush', async () => {
-    const a = await make('alice')
-    const b = await viaFetch('bob')
-    const db = await shared(a, 'open', { wildcard: 'write' })
-    const bdb = await b.sync.requestDatabaseAccess(a.address, db.id, b.user, await b.user.getDefaultKey(), Permission.write(10))
-    const address = a.address
-    await a.sync.stopServer()
-    await put(bdb, 'offline', 1)
-    const handle = await b.sync.registerSyncPeer({ peerPublicKey: a.instance.devicePublicKey(), databaseId: db.id, addresses: [address] })
-    await eventually(async () => expect(handle.status().state).toBe('failed'))
-    expect(handle.status().lastError).toMatch(/PEER_UNREACHABLE/)
-    await a.sync.startServer(address)
-    await b.sync.flush()
-    expect(handle.status().state).toBe('synced')
-    expect(await contents(await openOn(a, db.id))).toMatchObject({ offline: 1 })
   })
 
   it('onExchange counts round trips and bytes', async () => {

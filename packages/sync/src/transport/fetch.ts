@@ -65,8 +65,8 @@ export class FetchTransport implements Transport {
     try {
       let status: number
       let bytes: Uint8Array
-      try {
-        const res = await this.#fetch(url, {
+      const send = (): Promise<Response> =>
+        this.#fetch(url, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
           body: text,
@@ -74,6 +74,16 @@ export class FetchTransport implements Transport {
           credentials: 'omit',
           cache: 'no-store',
         })
+      try {
+        let res: Response
+        try {
+          res = await send()
+        } catch (err) {
+          // Node's fetch reuses a pooled keep-alive socket that the server had closed (a restarted
+          // server): the request never got an answer on it; once more, on a new socket. (Browsers retry this themselves.)
+          if (timedOut || signal.aborted || !staleSocket(err)) throw err
+          res = await send()
+        }
         status = res.status
         bytes = await readCapped(res, MAX_MESSAGE_BYTES + 1024)
       } catch (err) {
@@ -98,6 +108,12 @@ export class FetchTransport implements Transport {
     for (const c of this.#controllers) c.abort()
     this.#controllers.clear()
   }
+}
+
+/** A failure of Node's fetch on a socket the peer had closed (no answer came on it). */
+function staleSocket(err: unknown): boolean {
+  const code = (err as { cause?: { code?: unknown } } | null)?.cause?.code
+  return code === 'UND_ERR_SOCKET' || code === 'ECONNRESET' || code === 'EPIPE'
 }
 
 /** Reads a response body, refusing (PAYLOAD_TOO_LARGE) one over `limit` bytes. */
