@@ -14,8 +14,9 @@
  *   on commit. Target: 1 round trip, no growth with history.
  *   `SYNC_BENCH_BIG=0` skips the 100,000-entry case.
  * - The same bootstrap with the `fetch` client (Node's fetch, the browser
- *   path's client) against the same server, interleaved, as a ratio to the
- *   `node:http` client.
+ *   path's client) against the same server, interleaved (the two clients
+ *   take turns going first), as a ratio to the `node:http` client; and the
+ *   one-new-entry rows of the 10,000-entry case again with that client.
  */
 import { encodeEntry, signingBytes, type Entry } from '@engram/backend-api'
 import { MemoryBackend } from '@engram/backend-memory'
@@ -94,10 +95,10 @@ async function verifyRate(entries: Entry[], keys: Map<string, string>): Promise<
 }
 
 /** A replica of `db` (bootstrapped from `src`), then one new entry at a time: round trips and time. */
-async function oneNew(src: Side, db: Database, label: string): Promise<(string | number)[][]> {
-  const r = await side(`r${label}`)
+async function oneNew(src: Side, db: Database, label: string, fetchClient = false): Promise<(string | number)[][]> {
+  const r = await side(`r${label.replace(/\D/g, '')}${fetchClient ? 'f' : ''}`, fetchClient)
   await r.sync.syncWithPeer(src.address, db.id)
-  const ru = await r.instance.loginUser(`r${label}`)
+  const ru = await r.instance.loginUser((await r.instance.listUsers())[0]!)
   await ru.trackDatabase({ databaseId: db.id, syncSettings: { syncEnabled: true, syncOnCommit: true } })
   // pull: the source commits, the replica syncs
   let i = 0
@@ -190,6 +191,7 @@ export async function run(): Promise<void> {
       '≤ 1.50',
     ],
     ...(await oneNew(a, db, fmt(N))),
+    ...(await oneNew(a, db, `${fmt(N)}, fetch client`, true)),
   ]
   await a.sync.close()
   if (process.env.SYNC_BENCH_BIG !== '0') {
