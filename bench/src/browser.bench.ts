@@ -6,8 +6,9 @@
  *   MemoryBackend, interleaved in rounds; the baseline is MemoryBackend;
  * - Ed25519 verify/s on WebCrypto vs noble, one at a time and in batches
  *   of 256; the baseline is WebCrypto.
- * Without Chromium (`/usr/bin/chromium`, or CHROMIUM_PATH) it prints one
- * line and measures nothing.
+ * First, with or without Chromium, the gzipped size of apps/web's page
+ * JavaScript (bundle.ts). Without Chromium (`/usr/bin/chromium`, or
+ * CHROMIUM_PATH) it then prints one line and measures nothing more.
  *
  * "Before" figures: set ENGRAM_BASELINE to a built checkout of the code to
  * compare with (e.g. `git worktree add /tmp/base main`, `pnpm install` and
@@ -22,6 +23,7 @@ import { fileURLToPath } from 'node:url'
 import { build, type Plugin } from 'esbuild'
 import { chromium } from 'playwright'
 import type { BrowserBenchResult } from './browser/page.js'
+import { runBundle } from './bundle.js'
 import { fmt, table } from './measure.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
@@ -45,6 +47,8 @@ function baselinePlugin(dir: string | undefined): Plugin {
 }
 
 export async function run(): Promise<void> {
+  await runBundle()
+  console.log('')
   if (!existsSync(CHROMIUM)) {
     console.log(`browser bench left out: no Chromium at ${CHROMIUM} (apt-get install --no-install-recommends chromium)`)
     return
