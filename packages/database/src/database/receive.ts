@@ -15,7 +15,7 @@ import { signingBytes } from '@engram/backend-api'
 import { EngramError, UnauthorizedError } from '../errors.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import { docCrdt } from '../store/doc-crdt.js'
-import { INDEX_STORE, isSystemStore, registeredType } from '../store/index-store.js'
+import { INDEX_STORE, INDEX_TYPE, indexCrdt, isSystemStore, registeredType } from '../store/index-store.js'
 import { delegationContext, sharedOf, type Engine, type EngineShared } from './engine.js'
 
 /** An entry, or an entry with the id the sender claims for it. */
@@ -283,8 +283,6 @@ async function authorize(engine: Engine, id: Id, entry: Entry): Promise<Resolved
   }
 }
 
-/** The type id under which `_index` states are kept (as transaction.ts does). */
-const INDEX_TYPE = 'index:v1'
 
 /**
  * An `_index` change may only register names that are free, or re-register
@@ -307,7 +305,7 @@ async function checkIndexChange(engine: Engine, entry: Entry, parents: readonly 
     const states = sharedOf(engine).states
     const tips = await states.storeTipsAt(entry.tree.root, INDEX_STORE, parents)
     const cut = await states.cutAt(entry.tree.root, parents)
-    index = (await states.acquire(entry.tree.root, INDEX_STORE, INDEX_TYPE, docCrdt, tips, 'peek', cut)).state
+    index = (await states.acquire(entry.tree.root, INDEX_STORE, INDEX_TYPE, indexCrdt, tips, 'peek', cut)).state
   }
   for (const name of delta._children.keys()) {
     const type = registeredType(delta, name)

@@ -17,7 +17,7 @@ import { signText } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
 import { sameTips, type Acquired, type StagedDelta, type StateManager } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
-import { INDEX_STORE, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
+import { INDEX_STORE, INDEX_TYPE, indexCrdt, isSystemStore, registeredType, stageRegistration } from '../store/index-store.js'
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
@@ -40,7 +40,6 @@ interface StagedStore extends StagedDelta {
 const NO_SLOTS: readonly Slot[] = []
 
 /** Type id under which `_index` states are kept. */
-const INDEX_TYPE = 'index:v1'
 
 /** Commits being stored, per backend (every Engine over it): id → settles when that commit stored it or failed. */
 const inflightByBackend = new WeakMap<object, Map<Id, Promise<void>>>()
@@ -235,7 +234,7 @@ export class Transaction {
       staged.push({ name: slot.name, typeId: slot.typeId, crdt: slot.crdt, state: slot.staged, data: slot.crdt.encode(slot.staged) })
     }
     if (this.#index !== undefined && !this.#index.isEmpty()) {
-      staged.push({ name: INDEX_STORE, typeId: INDEX_TYPE, crdt: docCrdt, state: this.#index, data: this.#index.encode() })
+      staged.push({ name: INDEX_STORE, typeId: INDEX_TYPE, crdt: indexCrdt, state: this.#index, data: this.#index.encode() })
       for (const name of this.#index.keys())
         if (!staged.some((s) => s.name === name)) staged.push({ name, typeId: '', crdt: docCrdt, state: undefined, data: undefined })
     }
@@ -405,7 +404,7 @@ export async function registeredTypeAt(engine: Engine, tree: Id, parents: readon
   const memoName = cut.key === '' ? name : `${name}\u0001${cut.key}`
   let registered = states.registered.get(tree, indexTips, memoName)
   if (registered === undefined) {
-    const index = await states.acquire(tree, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek', cut)
+    const index = await states.acquire(tree, INDEX_STORE, INDEX_TYPE, indexCrdt, indexTips, 'peek', cut)
     registered = registeredType(index.state, name) ?? ''
     states.registered.set(tree, indexTips, memoName, registered)
   }

@@ -26,6 +26,7 @@ import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
 import { computeCut, NO_CUT, type Cut, type CutEntry } from '../auth/cut.js'
 import { authNamesWritten, cutEntry } from '../auth/cut-facts.js'
 import { Doc } from '../crdt/index.js'
+import { INDEX_STORE, isSystemStore, registeredType } from '../store/index-store.js'
 import type { StoreCrdt } from '../store/types.js'
 import { LruCache } from './lru.js'
 import { TipsMemo } from './memo.js'
@@ -71,6 +72,15 @@ interface CutRisk {
 }
 
 const CUT_MEMO_SIZE = 64
+
+/**
+ * The `_index` registrations of a database: per store name, the entries
+ * registering it and the type each gave. A name registered with two types
+ * (on concurrent branches) is folded with the rule of `_index`: the first
+ * registration in the DAG order wins, data written under the other type is
+ * skipped.
+ */
+type Registrations = Map<string, Map<Id, string>>
 
 /** A committed store's staged state (`undefined` when the entry only names the store), handed to {@link StateManager.applyVerified}. */
 export interface StagedDelta {
@@ -121,6 +131,7 @@ export class StateManager {
   /** Store types registered in `_index` at given tips (`''` = not registered). */
   readonly registered = new TipsMemo<string>()
   readonly #risks = new Map<Id, CutRisk>()
+  readonly #registrations = new Map<Id, Registrations>()
   /** Cuts at tips other than the current ones, by `tree|tipsKey`. */
   readonly #cuts = new LruCache<string, Cut>(CUT_MEMO_SIZE)
   /** The cut's view of entries (hashing an entry again for its id is the cost to avoid). */
@@ -225,6 +236,27 @@ export class StateManager {
       this.#cutNames.set(cut.key, (name = `c${this.#cutSeq++}`))
     }
     return { skipped: cut.skipped, overrides: cut.overrides, key: name }
+  }
+
+  /** The registrations of `store` when it was registered with more than one type, else `undefined`. */
+  async #mixedRegistrations(tree: Id, store: string): Promise<Map<Id, string> | undefined> {
+    let regs = this.#registrations.get(tree)
+    while (regs === undefined) {
+      const epoch = this.#epoch(tree)
+      const entries = await this.#backend.getStore(tree, INDEX_STORE)
+      if (this.#registrations.has(tree) || epoch !== this.#epoch(tree)) {
+        regs = this.#registrations.get(tree)
+        continue
+      }
+      regs = new Map()
+      for (const e of entries) countRegistrations(regs, this.#cutFacts(e).id, e)
+      this.#registrations.set(tree, regs)
+    }
+    const byEntry = regs.get(store)
+    if (byEntry === undefined || byEntry.size < 2) return undefined
+    const first = byEntry.values().next().value
+    for (const type of byEntry.values()) if (type !== first) return byEntry
+    return undefined
   }
 
   async #riskOf(tree: Id): Promise<CutRisk> {
@@ -356,7 +388,8 @@ export class StateManager {
 
   /** A state at `tips` that the caller may fold further (fresh and unshared, unless the type folds persistently). */
   async #compute(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: Id[], cut: Cut): Promise<unknown> {
-    if (cut.key !== '') return this.#computeCut(tree, store, crdt, tips, cut)
+    const mixed = isSystemStore(store) ? undefined : await this.#mixedRegistrations(tree, store)
+    if (cut.key !== '' || mixed !== undefined) return this.#computeFull(tree, store, crdt, tips, cut, mixed)
     const steps: { ids: Id[]; baseTips: Id[] }[] = []
     const entries = new Map<Id, Entry>()
     const prefix = cacheKey(typeId, store, [])
@@ -408,16 +441,21 @@ export class StateManager {
   }
 
   /**
-   * The state at `tips` under a non-empty cut: the fold of the whole history
-   * in the one DAG order, skipped entries left out, then (settings) the
-   * auth values the cut overrides laid over it.
+   * The state at `tips` folded from the whole history in the one DAG order:
+   * under a non-empty cut, skipped entries left out, then (settings) the
+   * auth values the cut overrides laid over it; for a name registered with
+   * two types (`mixed`), the data of entries that wrote it under another
+   * type than its first registration left out.
    */
-  async #computeCut(tree: Id, store: string, crdt: StoreCrdt<unknown>, tips: Id[], cut: Cut): Promise<unknown> {
+  async #computeFull(tree: Id, store: string, crdt: StoreCrdt<unknown>, tips: Id[], cut: Cut, mixed: Map<Id, string> | undefined): Promise<unknown> {
     let state = crdt.empty()
     if (tips.length > 0) {
-      for (const entry of await this.#backend.getStoreFromTips(tree, store, tips)) {
-        if (cut.skipped.size > 0 && cut.skipped.has(this.#cutFacts(entry).id)) continue
-        state = absorbData(crdt, state, entry, store)
+      const history = await this.#backend.getStoreFromTips(tree, store, tips)
+      const ids = history.map((e) => this.#cutFacts(e).id)
+      const lost = mixed === undefined ? undefined : lostRegistration(history, ids, store, mixed, cut)
+      for (let i = 0; i < history.length; i++) {
+        if (cut.skipped.has(ids[i]!) || lost?.has(ids[i]!)) continue
+        state = absorbData(crdt, state, history[i]!, store)
       }
     }
     if (store === SETTINGS && cut.overrides.size > 0) {
@@ -464,6 +502,8 @@ export class StateManager {
    */
   applyVerified(tree: Id, id: Id, entry: Entry, deltas?: readonly StagedDelta[]): void {
     this.#epochs.set(tree, this.#epoch(tree) + 1)
+    const regs = this.#registrations.get(tree)
+    const registered = regs === undefined ? undefined : countRegistrations(regs, id, entry)
     const risk = this.#risks.get(tree)
     let authNames: readonly string[] | undefined
     if (risk !== undefined) {
@@ -488,6 +528,11 @@ export class StateManager {
       const linearInStore = sameTips(sh.tips, node.parents)
       // forEach, not for…of: no iterator objects per commit before the JIT has run (deleting the current key is allowed).
       sh.kept.forEach((kept, typeId) => {
+        // A store registered anew by this entry may now have two types: fold it whole from now on.
+        if (registered?.includes(node.name) === true && regs!.get(node.name)!.size > 1) {
+          sh.kept.delete(typeId)
+          return
+        }
         // A settings state with overrides for names this entry writes is no fold-then-override any more.
         const overridden = node.name === SETTINGS && kept.cut.overrides.size > 0 && authNames !== undefined
         if (overridden) {
@@ -528,6 +573,7 @@ export class StateManager {
   /** Forgets everything known about a database (e.g. after entries changed status outside the engine). */
   forget(tree: Id): void {
     this.#heads.delete(tree)
+    this.#registrations.delete(tree)
     this.#risks.delete(tree)
     this.#epochs.set(tree, this.#epoch(tree) + 1)
   }
@@ -557,6 +603,55 @@ function countAuthWrites(risk: CutRisk, entry: Entry): string[] | undefined {
     if (n > 1) risk.risky = true
   }
   return written.replaceAll && !root ? [] : written.names
+}
+
+/** Records the `_index` registrations of an entry; returns the names it registers. */
+function countRegistrations(regs: Registrations, id: Id, entry: Entry): string[] | undefined {
+  const node = entry.subtrees.find((s) => s.name === INDEX_STORE)
+  if (node?.data === undefined) return undefined
+  let delta: Doc
+  try {
+    delta = Doc.decode(node.data)
+  } catch {
+    return undefined
+  }
+  const names: string[] = []
+  for (const name of delta.keys()) {
+    const type = registeredType(delta, name)
+    if (type === undefined) continue
+    let byEntry = regs.get(name)
+    if (byEntry === undefined) regs.set(name, (byEntry = new Map()))
+    byEntry.set(id, type)
+    names.push(name)
+  }
+  return names
+}
+
+/**
+ * Entries of a store's history (in the DAG order) that wrote it under
+ * another type than its first registration: each entry's type is the one
+ * of the first registration in its own store history (itself included).
+ */
+function lostRegistration(history: readonly Entry[], ids: readonly Id[], store: string, regs: Map<Id, string>, cut: Cut): Set<Id> {
+  const firstAt = new Map<Id, number>()
+  let winner = -1
+  const lost = new Set<Id>()
+  const atOf: number[] = []
+  for (let i = 0; i < history.length; i++) {
+    const id = ids[i]!
+    let first = regs.has(id) && !cut.skipped.has(id) ? i : Infinity
+    for (const p of storeParents(history[i]!, store)) first = Math.min(first, firstAt.get(p) ?? Infinity)
+    firstAt.set(id, first)
+    atOf.push(first)
+    if (first !== Infinity && (winner === -1 || first < winner)) winner = first
+  }
+  if (winner === -1) return lost
+  const type = regs.get(ids[winner]!)
+  for (let i = 0; i < history.length; i++) {
+    const at = atOf[i]!
+    if (at !== Infinity && regs.get(ids[at]!) !== type) lost.add(ids[i]!)
+  }
+  return lost
 }
 
 /** The entry's parents in `store`'s DAG. */
