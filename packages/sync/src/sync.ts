@@ -263,6 +263,25 @@ export class Sync {
   }
 
   /**
+   * Enables a transport of your own (DECISIONS 17: WebSocket, a message
+   * port, …): anything implementing {@link Transport}. The protocol, the
+   * handshake and the serving rules stay the same; the transport only
+   * carries each JSON message to an address and brings back the reply.
+   * Transports are asked in the order they were enabled; the first whose
+   * `handles(address)` is true carries the request (or serves it).
+   * @throws TypeError when `transport` lacks a Transport method.
+   */
+  enableTransport(transport: Transport): void {
+    this.#check()
+    const t = transport as Partial<Transport> | null
+    if (typeof t !== 'object' || t === null || typeof t.handles !== 'function' || typeof t.listen !== 'function' || typeof t.request !== 'function' || typeof t.close !== 'function')
+      throw new TypeError('enableTransport: transport must implement handles, listen, request and close')
+    if (this.#transports.includes(transport)) return
+    this.#transports.push(transport)
+    this.#kickQueue()
+  }
+
+  /**
    * Serves at `address` (`'127.0.0.1:0'` picks a free port; `'inproc:<name>'`).
    * @throws SERVER_RUNNING; NO_TRANSPORT when no enabled transport serves that address.
    */
