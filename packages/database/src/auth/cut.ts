@@ -116,6 +116,27 @@ interface Winner {
 
 type AuthMap = ReadonlyMap<string, Winner>
 
+function makeCut(skipped: ReadonlySet<Id>, overrides: ReadonlyMap<string, JsonValue | undefined>): Cut {
+  if (skipped.size === 0 && overrides.size === 0) return NO_CUT
+  const key = JSON.stringify([[...skipped].sort(), [...overrides].map(([n, v]) => [n, v ?? null, v === undefined])])
+  return { skipped, overrides, key }
+}
+
+/**
+ * The cut after an entry that has the whole history in its past (a linear
+ * step) and writes auth names `names` (`'all'`: it replaces `auth`): it
+ * skips nothing and nothing skips it; its writes win, so the overrides of
+ * those names end. The same cut when it writes none of them.
+ */
+export function afterLinearStep(cut: Cut, names: readonly string[] | 'all'): Cut {
+  if (cut.overrides.size === 0) return cut
+  const ends = names === 'all' ? [...cut.overrides.keys()] : names.filter((n) => cut.overrides.has(n))
+  if (ends.length === 0) return cut
+  const overrides = new Map(cut.overrides)
+  for (const n of ends) overrides.delete(n)
+  return makeCut(cut.skipped, overrides)
+}
+
 /** Computes the cut of `history` (every entry of a database up to some tips, in the one DAG order). */
 export function computeCut(history: readonly CutEntry[]): Cut {
   return new CutComputation(history).run()
@@ -248,9 +269,7 @@ class CutComputation {
       const winner = winners.get(name)
       if (winner !== undefined && winner.pos !== last) overrides.set(name, winner.value)
     }
-    if (skipped.size === 0 && overrides.size === 0) return NO_CUT
-    const key = JSON.stringify([[...skipped].sort(), [...overrides].map(([n, v]) => [n, v ?? null, v === undefined])])
-    return { skipped, overrides, key }
+    return makeCut(skipped, overrides)
   }
 
   // ---- facts ---------------------------------------------------------------

@@ -23,7 +23,7 @@
  * kept in a bounded LRU cache.
  */
 import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
-import { computeCut, NO_CUT, type Cut, type CutEntry } from '../auth/cut.js'
+import { afterLinearStep, computeCut, NO_CUT, type Cut, type CutEntry } from '../auth/cut.js'
 import { authNamesWritten, cutEntry } from '../auth/cut-facts.js'
 import { Doc } from '../crdt/index.js'
 import { INDEX_STORE, isSystemStore, registeredType } from '../store/index-store.js'
@@ -67,11 +67,22 @@ interface DbHead {
  * either, every cut is empty and nothing is computed.
  */
 interface CutRisk {
-  writes: Map<string, number>
+  /** Auth name → the entries writing it (a replace of `auth` writes `*all*`). */
+  writers: Map<string, Id[]>
   risky: boolean
+  /** Heights of the writers of names written twice (looked up once). */
+  heights: Map<Id, number>
 }
 
+/** The pseudo-name of an entry that replaces `auth` whole. */
+const ALL_NAMES = '\u0000all'
+
 const CUT_MEMO_SIZE = 64
+/** The head's cut is kept every so many linear steps (so a cut at an older tip is derived from a near one). */
+const CUT_MARK_EVERY = 128
+/** How far back a cut at one tip is derived along single-parent entries before computing it whole. */
+const CUT_DERIVE_STEPS = 2 * CUT_MARK_EVERY
+const CUT_MARKS_KEPT = 4096
 
 /**
  * The `_index` registrations of a database: per store name, the entries
@@ -138,6 +149,8 @@ export class StateManager {
   readonly #cutEntries = new WeakMap<Entry, CutEntry>()
   /** Each distinct non-empty cut key → a short name for cache keys. */
   readonly #cutNames = new Map<string, string>()
+  /** Cuts the head had at some single tips, per database (see CUT_MARK_EVERY). */
+  readonly #cutMarks = new Map<Id, { marks: Map<Id, Cut>; steps: number }>()
   #cutSeq = 0
 
   constructor(backend: Backend, cacheSize = 256) {
@@ -200,13 +213,20 @@ export class StateManager {
     if (mainTips.length === 0) return NO_CUT
     for (;;) {
       const risk = await this.#riskOf(tree)
-      if (!risk.risky) return NO_CUT
+      if (!risk.risky || (await this.#plainAt(tree, risk, mainTips))) return NO_CUT
       const head = await this.#head(tree)
       const current = sameTips(head.tips, mainTips)
       if (current && head.cut !== undefined) return head.cut
       const memoKey = `${tree}|${tipsKey(normalizeTips(mainTips))}`
       const memo = this.#cuts.get(memoKey)
       if (memo !== undefined) return memo
+      if (mainTips.length === 1) {
+        const derived = await this.#deriveCut(tree, mainTips[0]!)
+        if (derived !== undefined) {
+          this.#cuts.set(memoKey, derived)
+          return derived
+        }
+      }
       const epoch = this.#epoch(tree)
       const entries = await this.#backend.getTreeFromTips(tree, mainTips)
       const facts = entries.map((e) => this.#cutFacts(e))
@@ -218,6 +238,70 @@ export class StateManager {
     }
   }
 
+  /**
+   * Whether the history up to `mainTips` holds at most one writer of each
+   * auth name (and no replace of `auth` after the root): then its cut is
+   * empty. Decided by heights: a writer at or above every tip's height is
+   * not in their past (entries before a database's first revocation, say).
+   */
+  async #plainAt(tree: Id, risk: CutRisk, mainTips: readonly Id[]): Promise<boolean> {
+    let top = 0
+    for (const t of mainTips) top = Math.max(top, await this.#backend.getHeight(tree, t))
+    for (const [name, ids] of risk.writers) {
+      if (ids.length < 2 && name !== ALL_NAMES) continue
+      let inPast = 0
+      for (const w of ids) {
+        let h = risk.heights.get(w)
+        if (h === undefined) risk.heights.set(w, (h = await this.#backend.getHeight(tree, w)))
+        if (h < top || mainTips.includes(w)) inPast++
+      }
+      if (inPast > (name === ALL_NAMES ? 0 : 1)) return false
+    }
+    return true
+  }
+
+  /** A cut known without I/O at exactly `tips`: the head's, memoised, or marked. */
+  #knownCut(tree: Id, tips: readonly Id[]): Cut | undefined {
+    const head = this.#heads.get(tree)
+    if (head?.cut !== undefined && sameTips(head.tips, tips)) return head.cut
+    if (tips.length === 1) {
+      const marked = this.#cutMarks.get(tree)?.marks.get(tips[0]!)
+      if (marked !== undefined) return marked
+    }
+    return this.#cuts.get(`${tree}|${tipsKey(tips)}`)
+  }
+
+  /**
+   * The cut at one tip, derived from a known cut a few single-parent steps
+   * back: the history at `id` is its parents' history plus `id`, a linear
+   * step (see {@link afterLinearStep}). `undefined` when no known cut is near.
+   */
+  async #deriveCut(tree: Id, id: Id): Promise<Cut | undefined> {
+    const chain: Entry[] = []
+    let at = [id]
+    let base: Cut | undefined
+    for (let step = 0; step <= CUT_DERIVE_STEPS; step++) {
+      base = step === 0 ? undefined : this.#knownCut(tree, at)
+      if (base !== undefined) break
+      if (at.length !== 1) return undefined
+      const entry = await this.#backend.get(at[0]!)
+      chain.push(entry)
+      if (entry.tree.parents.length === 0) {
+        base = NO_CUT
+        break
+      }
+      at = normalizeTips(entry.tree.parents)
+    }
+    if (base === undefined) return undefined
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const node = chain[i]!.subtrees.find((s) => s.name === SETTINGS)
+      const written = node?.data === undefined ? undefined : authNamesWritten(node.data)
+      if (written !== undefined && chain[i]!.tree.parents.length > 0) base = afterLinearStep(base, written.replaceAll ? 'all' : written.names)
+      else if (written !== undefined) base = NO_CUT
+    }
+    return this.#named(base)
+  }
+
   /** The cut at `mainTips` when known without I/O, else `undefined`. */
   cutNow(tree: Id, mainTips: readonly Id[]): Cut | undefined {
     const risk = this.#risks.get(tree)
@@ -225,6 +309,16 @@ export class StateManager {
     const head = this.#heads.get(tree)
     if (head?.cut !== undefined && sameTips(head.tips, mainTips)) return head.cut
     return undefined
+  }
+
+  /** Keeps the head's cut at `id` now and then, for {@link deriveCut}. */
+  #markCut(tree: Id, id: Id, cut: Cut): void {
+    let m = this.#cutMarks.get(tree)
+    if (m === undefined) this.#cutMarks.set(tree, (m = { marks: new Map(), steps: 0 }))
+    if (++m.steps < CUT_MARK_EVERY) return
+    m.steps = 0
+    if (m.marks.size >= CUT_MARKS_KEPT) m.marks.clear()
+    m.marks.set(id, cut)
   }
 
   /** The same cut object for the same key (so cache keys stay short). */
@@ -266,8 +360,8 @@ export class StateManager {
       const epoch = this.#epoch(tree)
       const settings = await this.#backend.getStore(tree, SETTINGS)
       if (this.#risks.has(tree) || epoch !== this.#epoch(tree)) continue
-      const risk: CutRisk = { writes: new Map(), risky: false }
-      for (const e of settings) countAuthWrites(risk, e)
+      const risk: CutRisk = { writers: new Map(), risky: false, heights: new Map() }
+      for (const e of settings) countAuthWrites(risk, this.#cutFacts(e).id, e)
       this.#risks.set(tree, risk)
       return risk
     }
@@ -507,7 +601,7 @@ export class StateManager {
     const risk = this.#risks.get(tree)
     let authNames: readonly string[] | undefined
     if (risk !== undefined) {
-      const names = countAuthWrites(risk, entry)
+      const names = countAuthWrites(risk, id, entry)
       if (names !== undefined) authNames = names
     }
     const head = this.#heads.get(tree)
@@ -515,11 +609,14 @@ export class StateManager {
     const linear = sameTips(head.tips, entry.tree.parents)
     // A linear step adds an entry every other one is in the past of: it skips
     // nothing, and nothing skips it; it only ends the overrides of the names it writes.
-    if (head.cut !== undefined && (!linear || (authNames !== undefined && (authNames.length === 0 || authNames.some((n) => head.cut!.overrides.has(n))))))
-      head.cut = undefined
+    if (head.cut !== undefined) {
+      if (!linear) head.cut = undefined
+      else if (authNames !== undefined) head.cut = this.#named(afterLinearStep(head.cut, authNames.length === 0 ? 'all' : authNames))
+    }
     // One `[id]` for every tip list a linear step leaves (they are never mutated, only replaced).
     const alone = [id]
     head.tips = advanceTips(head.tips, entry.tree.parents, id, alone)
+    if (head.cut !== undefined && head.tips.length === 1) this.#markCut(tree, id, head.cut)
     const subtrees = entry.subtrees
     for (let i = 0; i < subtrees.length; i++) {
       const node = subtrees[i]!
@@ -573,6 +670,7 @@ export class StateManager {
   /** Forgets everything known about a database (e.g. after entries changed status outside the engine). */
   forget(tree: Id): void {
     this.#heads.delete(tree)
+    this.#cutMarks.delete(tree)
     this.#registrations.delete(tree)
     this.#risks.delete(tree)
     this.#epochs.set(tree, this.#epoch(tree) + 1)
@@ -590,17 +688,18 @@ function deltaFor(deltas: readonly StagedDelta[], name: string): StagedDelta | u
  * Counts the auth names a verified entry writes into `risk`; returns them
  * (`[]`: it replaces `auth` whole), or `undefined` when it writes none.
  */
-function countAuthWrites(risk: CutRisk, entry: Entry): string[] | undefined {
+function countAuthWrites(risk: CutRisk, id: Id, entry: Entry): string[] | undefined {
   const node = entry.subtrees.find((s) => s.name === SETTINGS)
   if (node?.data === undefined) return undefined
   const written = authNamesWritten(node.data)
   if (written === undefined) return undefined
   const root = entry.tree.parents.length === 0
-  if (written.replaceAll && !root) risk.risky = true
-  for (const name of written.names) {
-    const n = (risk.writes.get(name) ?? 0) + 1
-    risk.writes.set(name, n)
-    if (n > 1) risk.risky = true
+  const names = written.replaceAll && !root ? [...written.names, ALL_NAMES] : written.names
+  for (const name of names) {
+    let ids = risk.writers.get(name)
+    if (ids === undefined) risk.writers.set(name, (ids = []))
+    if (!ids.includes(id)) ids.push(id)
+    if (ids.length > 1 || name === ALL_NAMES) risk.risky = true
   }
   return written.replaceAll && !root ? [] : written.names
 }
