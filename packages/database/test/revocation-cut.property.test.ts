@@ -8,7 +8,7 @@
  */
 import { Database, Doc, DocStore, Permission, type Id, type Signer } from '@engram/database'
 import { describe, expect, it } from 'vitest'
-import { computeCut } from '../src/auth/cut.js'
+import { computeCut, IncrementalCut } from '../src/auth/cut.js'
 import { cutEntry } from '../src/auth/cut-facts.js'
 import { keyFromSeed, newEngine, pub, setup } from './helpers.js'
 
@@ -121,6 +121,15 @@ describe('revocation cut: property', () => {
         Object.assign(expected, Doc.decode(node.data).toJSON())
       }
       expect(reference.s, `seed ${seed}`).toEqual(expected)
+      // Extending a computed cut by data entries gives the cut computed whole.
+      const facts = entries.map(({ id, entry }) => cutEntry(id, entry))
+      const parentsOf = new Set(facts.flatMap((f) => f.parents))
+      const late = facts.filter((f) => f.auth === undefined && !parentsOf.has(f.id) && rand() < 0.7)
+      const inc = new IncrementalCut(facts.filter((f) => !late.includes(f)))
+      let extended = inc.cut
+      for (const f of [...late].sort(() => rand() - 0.5)) extended = inc.extend(f)!
+      expect([...extended.skipped].sort(), `seed ${seed}: incremental skipped`).toEqual([...cut.skipped].sort())
+      expect([...extended.overrides], `seed ${seed}: incremental overrides`).toEqual([...cut.overrides])
     }
     // The generator really exercises the cut.
     expect(cutsSeen).toBeGreaterThan(50)

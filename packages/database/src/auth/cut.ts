@@ -69,6 +69,7 @@ export interface Cut {
 /** The cut of a history without reductions or concurrent auth writes. */
 export const NO_CUT: Cut = Object.freeze({ skipped: new Set<Id>(), overrides: new Map<string, JsonValue | undefined>(), key: '' })
 
+const NO_POSITIONS: readonly number[] = []
 const WEAKEST_WRITE = Permission.write(0xffffffff)
 const WEAKEST_ADMIN = Permission.admin(0xffffffff)
 const ROOT_AUTHOR = Permission.admin(0)
@@ -142,8 +143,45 @@ export function computeCut(history: readonly CutEntry[]): Cut {
   return new CutComputation(history).run()
 }
 
+/**
+ * A computed cut that can take further entries without starting over: a
+ * new entry that writes no auth changes nobody else's fate, only its own
+ * (it may be concurrent with a reduction of its signer's name, or rely on
+ * voided authority). `extend` answers that in O(reductions); an auth entry
+ * gives `undefined` (compute the cut again).
+ */
+export class IncrementalCut {
+  readonly #c: CutComputation
+  #cut: Cut
+
+  constructor(history: readonly CutEntry[]) {
+    this.#c = new CutComputation(history)
+    this.#cut = this.#c.run()
+  }
+
+  get cut(): Cut {
+    return this.#cut
+  }
+
+  /** The cut once `entry` (whose parents are in the history) is added; `undefined` when it writes auth. */
+  extend(entry: CutEntry): Cut | undefined {
+    if (entry.auth !== undefined) return undefined
+    const skipped = this.#c.extend(entry)
+    if (skipped === undefined) return undefined
+    if (skipped) this.#cut = makeCut(new Set([...this.#cut.skipped, entry.id]), this.#cut.overrides)
+    return this.#cut
+  }
+}
+
+/** A reduction that took effect: `name` of auth entry `v` became `after`. */
+interface Effective {
+  readonly v: number
+  readonly name: string
+  readonly after: JsonValue | undefined
+}
+
 class CutComputation {
-  readonly #h: readonly CutEntry[]
+  readonly #h: CutEntry[]
   readonly #pos = new Map<Id, number>()
   /** Positions of auth entries (the root included when it sets auth), ascending. */
   readonly #authPositions: number[] = []
@@ -151,7 +189,10 @@ class CutComputation {
   readonly #authPast: (readonly number[])[] = []
   readonly #authPastSet = new Map<readonly number[], ReadonlySet<number>>()
   readonly #universe = new Set<string>()
-  readonly #skipped: Uint8Array
+  readonly #skipped: number[]
+  readonly #effective: Effective[] = []
+  readonly #withSelf = new Map<number, readonly number[]>()
+  readonly #interned = new Map<string, readonly number[]>()
   /** Memo of auth maps per ancestor set, for the empty cut and for the current one. */
   readonly #baseMemo = new Map<readonly number[], AuthMap>()
   #memo = new Map<readonly number[], AuthMap>()
@@ -160,40 +201,75 @@ class CutComputation {
   readonly #pastMarks = new Map<number, Uint8Array>()
 
   constructor(history: readonly CutEntry[]) {
-    this.#h = history
-    this.#skipped = new Uint8Array(history.length)
+    this.#h = [...history]
+    this.#skipped = new Array<number>(history.length).fill(0)
     history.forEach((e, i) => this.#pos.set(e.id, i))
-    const withSelf = new Map<number, readonly number[]>()
-    const interned = new Map<string, readonly number[]>()
-    const empty: readonly number[] = []
-    const through = (p: number): readonly number[] => {
-      let arr = withSelf.get(p)
-      if (arr === undefined) {
-        arr = this.#h[p]!.auth === undefined ? this.#authPast[p]! : [...this.#authPast[p]!, p]
-        withSelf.set(p, arr)
-      }
-      return arr
+    for (let i = 0; i < history.length; i++) this.#place(i)
+  }
+
+  /** Files entry `i`: its auth ancestors, and itself if it writes auth. */
+  #place(i: number): void {
+    const e = this.#h[i]!
+    const parents = e.parents.map((p) => this.#pos.get(p)).filter((p): p is number => p !== undefined && p < i)
+    let past: readonly number[]
+    if (parents.length === 0) past = NO_POSITIONS
+    else if (parents.length === 1) past = this.#through(parents[0]!)
+    else {
+      const all = new Set<number>()
+      for (const p of parents) for (const a of this.#through(p)) all.add(a)
+      const sorted = [...all].sort((a, b) => a - b)
+      const key = sorted.join(',')
+      past = this.#interned.get(key) ?? sorted
+      this.#interned.set(key, past)
     }
-    for (let i = 0; i < history.length; i++) {
-      const e = history[i]!
-      const parents = e.parents.map((p) => this.#pos.get(p)).filter((p): p is number => p !== undefined && p < i)
-      let past: readonly number[]
-      if (parents.length === 0) past = empty
-      else if (parents.length === 1) past = through(parents[0]!)
-      else {
-        const all = new Set<number>()
-        for (const p of parents) for (const a of through(p)) all.add(a)
-        const sorted = [...all].sort((a, b) => a - b)
-        const key = sorted.join(',')
-        past = interned.get(key) ?? sorted
-        interned.set(key, past)
-      }
-      this.#authPast.push(past)
-      if (e.auth !== undefined) {
-        this.#authPositions.push(i)
-        for (const name of e.auth.values.keys()) this.#universe.add(name)
+    this.#authPast[i] = past
+    if (e.auth !== undefined) {
+      this.#authPositions.push(i)
+      for (const name of e.auth.values.keys()) this.#universe.add(name)
+    }
+  }
+
+  #through(p: number): readonly number[] {
+    let arr = this.#withSelf.get(p)
+    if (arr === undefined) {
+      arr = this.#h[p]!.auth === undefined ? this.#authPast[p]! : [...this.#authPast[p]!, p]
+      this.#withSelf.set(p, arr)
+    }
+    return arr
+  }
+
+  /**
+   * Adds a data entry (no auth writes) after the computation ran; whether
+   * it is skipped, or `undefined` when a parent is not in the history. Its
+   * position is past every entry: only auth entries' positions matter to
+   * the rules, and nothing existing descends from a new entry.
+   */
+  extend(entry: CutEntry): boolean | undefined {
+    if (entry.parents.some((p) => !this.#pos.has(p))) return undefined
+    const e = this.#h.length
+    this.#h.push(entry)
+    this.#pos.set(entry.id, e)
+    this.#skipped.push(0)
+    this.#place(e)
+    if (entry.parents.length === 0 || entry.signer === undefined) return false
+    // The same two rules as a full computation applies to a data entry: a
+    // reduction that took effect, concurrent with it; then its signer's value
+    // in its past with the final skipped set.
+    const past = this.#set(this.#authPast[e]!)
+    const then = this.#mapAt(this.#authPast[e]!, true).get(entry.signer)
+    for (const r of this.#effective) {
+      if (r.name !== entry.signer || past.has(r.v)) continue
+      if (!this.#permits(e, r.name, r.after, then?.value)) {
+        this.#skipped[e] = 1
+        return true
       }
     }
+    const now = this.#mapAt(this.#authPast[e]!, false).get(entry.signer)
+    if (now?.pos !== then?.pos && !this.#permits(e, entry.signer, now?.value, then?.value)) {
+      this.#skipped[e] = 1
+      return true
+    }
+    return false
   }
 
   run(): Cut {
@@ -207,6 +283,7 @@ class CutComputation {
         this.#applyGroup(reductions.slice(g, end))
         g = end
       }
+      this.#closure(true)
     }
     return this.#result()
   }
@@ -221,25 +298,31 @@ class CutComputation {
       for (const name of this.#reducedNames(v, false)) {
         if (this.#suppressed(v, name)) continue
         const after = this.#writeOf(v, name)
+        this.#effective.push({ v, name, after })
         const past = this.#pastOf(v)
         for (let e = 0; e < this.#h.length; e++) {
           if (e === v || this.#skipped[e] || inGroup.has(e) || past[e] || this.#set(this.#authPast[e]!).has(v)) continue
           const entry = this.#h[e]!
           if (entry.signer !== name || entry.parents.length === 0) continue
-          const used = this.#mapAt(this.#authPast[e]!, false).get(name)?.value
+          // The value it signed against, as the plain auth of its past holds it.
+          const used = this.#mapAt(this.#authPast[e]!, true).get(name)?.value
           if (!this.#permits(e, name, after, used)) cuts.push(e)
         }
       }
     }
     for (const e of cuts) this.#skip(e)
-    this.#closure()
+    this.#closure(false)
   }
 
-  /** Skips every entry whose signer no longer holds what it needs once the skipped entries are left out. */
-  #closure(): void {
+  /**
+   * Skips every entry whose signer no longer holds what it needs once the
+   * skipped entries are left out: between groups only auth entries (the
+   * ones later groups and auth values depend on), at the end all.
+   */
+  #closure(all: boolean): void {
     for (let e = 0; e < this.#h.length; e++) {
       const entry = this.#h[e]!
-      if (this.#skipped[e] || entry.parents.length === 0 || entry.signer === undefined) continue
+      if (this.#skipped[e] || entry.parents.length === 0 || entry.signer === undefined || (!all && entry.auth === undefined)) continue
       const past = this.#authPast[e]!
       const now = this.#mapAt(past, false).get(entry.signer)
       const then = this.#mapAt(past, true).get(entry.signer)

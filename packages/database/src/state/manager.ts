@@ -23,7 +23,7 @@
  * kept in a bounded LRU cache.
  */
 import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
-import { afterLinearStep, computeCut, NO_CUT, type Cut, type CutEntry } from '../auth/cut.js'
+import { afterLinearStep, computeCut, IncrementalCut, NO_CUT, type Cut, type CutEntry } from '../auth/cut.js'
 import { authNamesWritten, cutEntry } from '../auth/cut-facts.js'
 import { Doc } from '../crdt/index.js'
 import { INDEX_STORE, isSystemStore, registeredType } from '../store/index-store.js'
@@ -59,6 +59,8 @@ interface DbHead {
   stores: Map<string, StoreHead>
   /** The cut of the history up to `tips`, once computed (kept while commits extend the tips linearly). */
   cut: Cut | undefined
+  /** The computation behind `cut`, which new data entries extend (see IncrementalCut). */
+  inc: IncrementalCut | undefined
 }
 
 /**
@@ -169,7 +171,7 @@ export class StateManager {
       const epoch = this.#epoch(tree)
       const tips = await this.#backend.getTips(tree)
       if (this.#heads.has(tree) || epoch !== this.#epoch(tree)) continue
-      const fresh: DbHead = { tips: normalizeTips(tips), stores: new Map(), cut: undefined }
+      const fresh: DbHead = { tips: normalizeTips(tips), stores: new Map(), cut: undefined, inc: undefined }
       this.#heads.set(tree, fresh)
       return fresh
     }
@@ -230,10 +232,14 @@ export class StateManager {
       const epoch = this.#epoch(tree)
       const entries = await this.#backend.getTreeFromTips(tree, mainTips)
       const facts = entries.map((e) => this.#cutFacts(e))
-      const cut = this.#named(computeCut(facts))
+      const inc = current ? new IncrementalCut(facts) : undefined
+      const cut = this.#named(inc?.cut ?? computeCut(facts))
       this.#cuts.set(memoKey, cut)
       if (this.#heads.get(tree) !== head) continue
-      if (current && epoch === this.#epoch(tree) && sameTips(head.tips, mainTips)) head.cut = cut
+      if (current && epoch === this.#epoch(tree) && sameTips(head.tips, mainTips)) {
+        head.cut = cut
+        head.inc = inc
+      }
       return cut
     }
   }
@@ -610,7 +616,10 @@ export class StateManager {
     // A linear step adds an entry every other one is in the past of: it skips
     // nothing, and nothing skips it; it only ends the overrides of the names it writes.
     if (head.cut !== undefined) {
-      if (!linear) head.cut = undefined
+      // A data entry extends the computation (and may be skipped itself); an auth entry ends it.
+      const extended = authNames === undefined ? head.inc?.extend(cutEntry(id, entry)) : undefined
+      if (extended === undefined) head.inc = undefined
+      if (!linear) head.cut = extended === undefined ? undefined : this.#named(extended)
       else if (authNames !== undefined) head.cut = this.#named(afterLinearStep(head.cut, authNames.length === 0 ? 'all' : authNames))
     }
     // One `[id]` for every tip list a linear step leaves (they are never mutated, only replaced).
