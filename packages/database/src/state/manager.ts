@@ -22,8 +22,9 @@
  * iteratively (no recursion however long the history), with computed states
  * kept in a bounded LRU cache.
  */
-import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
+import { entryId, type Backend, type Checkpoint, type Entry, type Id } from '@engram/backend-api'
 import type { StoreCrdt } from '../store/types.js'
+import { DurableCheckpoints } from './durable-checkpoints.js'
 import { LruCache } from './lru.js'
 import { TipsMemo } from './memo.js'
 import { advanceTips, noIds, normalizeTips, sameTips, tipsKey } from './tips.js'
@@ -98,10 +99,38 @@ export class StateManager {
   readonly signers = new TipsMemo<unknown>()
   /** Store types registered in `_index` at given tips (`''` = not registered). */
   readonly registered = new TipsMemo<string>()
+  /** Durable checkpoints, when the backend keeps them (issue 10; durable-checkpoints.ts). */
+  readonly #durable: DurableCheckpoints | undefined
 
   constructor(backend: Backend, cacheSize = 256) {
     this.#backend = backend
     this.#cache = new LruCache(cacheSize)
+    this.#durable = DurableCheckpoints.over(backend)
+  }
+
+  // ---- durable checkpoints (issue 10) -------------------------------------------
+
+  /**
+   * THE one place that decides whether the state of `store` (folded as
+   * `typeId`) at `tips` may be written as a durable checkpoint (`write`), or
+   * whether a stored checkpoint at `tips` may be used as the base of a fold
+   * (`read`). A state folded with entries skipped (a revocation cut,
+   * DECISIONS 18) must be neither.
+   */
+  #durableOk(use: 'write' | 'read', tree: Id, store: string, typeId: string, tips: readonly Id[]): boolean {
+    void use
+    void tree
+    void store
+    void typeId
+    void tips
+    return true
+  }
+
+  /** Counts `folded` entries into the state at `tips`; writes it as a durable checkpoint when one is due (and allowed). */
+  #offerDurable(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: readonly Id[], state: unknown, folded: number): void {
+    const durable = this.#durable
+    if (durable === undefined || !durable.due(tree, store, typeId, folded)) return
+    if (this.#durableOk('write', tree, store, typeId, tips)) durable.write(tree, store, typeId, crdt, tips, state)
   }
 
   #epoch(tree: Id): number {
@@ -258,6 +287,8 @@ export class StateManager {
     const prefix = cacheKey(typeId, store, [])
     let target = tips
     let state: unknown
+    // Durable checkpoints (issue 10): read once the walk needs more than memory holds.
+    let stored: ReadonlyMap<string, Checkpoint> | undefined
     for (;;) {
       if (target.length === 0) {
         state = crdt.empty()
@@ -267,6 +298,18 @@ export class StateManager {
       if (known !== undefined) {
         state = snapshot(crdt, known)
         break
+      }
+      if (this.#durable !== undefined) {
+        stored ??= await this.#durable.candidates(tree, store, typeId)
+        const checkpoint = stored.size === 0 ? undefined : stored.get(tipsKey(target))
+        // Reached by the walk: its tips are in the history of `tips`, and the fold above them is a valid one.
+        if (checkpoint !== undefined && this.#durableOk('read', tree, store, typeId, target)) {
+          const opened = await this.#durable.open(checkpoint, crdt)
+          if (opened !== undefined) {
+            state = opened
+            break
+          }
+        }
       }
       if (target.length === 1) {
         const id = target[0]!
@@ -290,8 +333,10 @@ export class StateManager {
       steps.push({ ids: lca.path, baseTips: [lca.id] })
       target = [lca.id]
     }
+    let folded = 0
     for (let s = steps.length - 1; s >= 0; s--) {
       const step = steps[s]!
+      folded += step.ids.length
       // The state at an LCA is worth keeping: sibling merges start from it too.
       if (step.ids.length > 1 && step.baseTips.length > 0)
         this.#cache.set(cacheKey(typeId, store, step.baseTips), snapshot(crdt, state))
@@ -300,6 +345,7 @@ export class StateManager {
         state = absorbData(crdt, state, entry, store)
       }
     }
+    if (folded > 0) this.#offerDurable(tree, store, typeId, crdt, tips, state, folded)
     return state
   }
 
@@ -359,9 +405,12 @@ export class StateManager {
             kept.sinceCheckpoint = 0
           } else if (++kept.sinceCheckpoint >= kept.checkpointEvery) {
             const start = performance.now()
-            this.#cache.set(cacheKey(typeId, node.name, kept.tips), snapshot(kept.crdt, kept.state))
+            const copy = snapshot(kept.crdt, kept.state)
+            this.#cache.set(cacheKey(typeId, node.name, kept.tips), copy)
             const micros = (performance.now() - start) * 1000
             kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(CHECKPOINT_COST_FACTOR * micros)))
+            // issue 10: the same copy may go to the backend as a durable checkpoint (by cost, see durable-checkpoints.ts).
+            this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, copy, kept.sinceCheckpoint)
             kept.sinceCheckpoint = 0
           }
           const delta = deltas === undefined ? undefined : deltaFor(deltas, node.name)
