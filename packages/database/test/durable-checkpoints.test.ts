@@ -81,9 +81,9 @@ const expected = (n: number) => Object.fromEntries(Array.from({ length: Math.min
 
 async function readAll(backend: Backend, dbId: Id, tips?: Id[]): Promise<Record<string, unknown>> {
   const db = await Database.open(new Engine(backend), dbId)
-  if (tips === undefined) return (await db.getStore('s', DocStore)).toJSON() as Record<string, unknown>
+  if (tips === undefined) return (await (await db.getStore("s", DocStore)).toJSON()) as Record<string, unknown>
   const txn = await db.newTransactionAt(tips)
-  return (await txn.getStore('s', DocStore)).toJSON() as Record<string, unknown>
+  return (await (await txn.getStore("s", DocStore)).toJSON()) as Record<string, unknown>
 }
 
 const storeRows = (b: CheckpointMemory, dbId: Id) => [...b.rows.values()].filter((c) => c.tree === dbId && c.store === 's')
