@@ -121,7 +121,8 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
       byStatus: p('SELECT id FROM entries WHERE status = ?'),
       treeIds: p('SELECT id FROM entries WHERE tree = ?'),
       roots: p('SELECT id FROM entries WHERE is_root = 1'),
-      graph: p('SELECT id, graph FROM entries WHERE tree = ? AND status = 0'),
+      // In the order entries became verified (parents first): the index then builds in one pass.
+      graph: p('SELECT id, graph FROM entries WHERE tree = ? AND status = 0 ORDER BY seq'),
       since: p('SELECT id, tree, status, seq, graph FROM entries WHERE seq > ? ORDER BY seq'),
       maxSeq: p('SELECT coalesce(max(seq), 0) FROM entries'),
       putKey: p('INSERT INTO local_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET key = excluded.key'),
