@@ -101,6 +101,11 @@ export abstract class IndexedBackend extends AbstractBackend {
     else if (!verified && held) this.#indexes.delete(tree)
   }
 
+  /** Whether the graph index of `tree` is loaded (then graph answers cost no I/O). */
+  protected hasIndex(tree: Id): boolean {
+    return this.#indexes.has(tree)
+  }
+
   /** Forgets every index (e.g. on close). */
   protected clearIndexes(): void {
     this.#indexes.clear()
