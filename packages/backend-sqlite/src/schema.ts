@@ -53,8 +53,15 @@ CREATE TABLE IF NOT EXISTS checkpoints (
  * - shapes: per database, whether it is regular (every entry became verified
  *   after its parents, none left verified); an irregular one (or one with no
  *   row: written by version 1) is answered from the in-memory graph index.
+ * - the status and root indexes hold only the rows they are asked for
+ *   (unsettled entries, roots): a commit no longer writes two index pages at
+ *   random places (the key was a random id).
  */
 const V2_TABLES = `
+DROP INDEX IF EXISTS entries_status;
+DROP INDEX IF EXISTS entries_root;
+CREATE INDEX IF NOT EXISTS entries_unsettled ON entries (status, id) WHERE status <> 0;
+CREATE INDEX IF NOT EXISTS entries_roots ON entries (id) WHERE is_root = 1;
 CREATE TABLE IF NOT EXISTS heads (
   tree   TEXT NOT NULL,
   store  TEXT NOT NULL,

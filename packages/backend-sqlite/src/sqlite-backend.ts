@@ -148,7 +148,9 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
       verifiedBody: p('SELECT body FROM entries WHERE id = ? AND status = 0'),
       has: p('SELECT 1 FROM entries WHERE id = ?'),
       status: p('SELECT status FROM entries WHERE id = ?'),
-      byStatus: p('SELECT id FROM entries WHERE status = ?'),
+      // `status <> 0` lets the unsettled-only index serve the query; verified ids are a scan (rarely asked).
+      byStatus: p('SELECT id FROM entries WHERE status = ? AND status <> 0'),
+      verifiedIds: p('SELECT id FROM entries WHERE status = 0'),
       treeIds: p('SELECT id FROM entries WHERE tree = ?'),
       roots: p('SELECT id FROM entries WHERE is_root = 1'),
       // In the order entries became verified (parents first): the index then builds in one pass.
@@ -194,7 +196,7 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     })
     this.#s.maxSeq!.pluck()
     this.#s.insert!.pluck()
-    for (const name of ['byStatus', 'treeIds', 'roots', 'listKeys', 'has', 'status', 'body', 'verifiedBody', 'getKey', 'getMeta'] as const) this.#s[name]!.pluck()
+    for (const name of ['byStatus', 'verifiedIds', 'treeIds', 'roots', 'listKeys', 'has', 'status', 'body', 'verifiedBody', 'getKey', 'getMeta'] as const) this.#s[name]!.pluck()
     this.#dataVersion = db.pragma('data_version', { simple: true }) as number
     this.#seenSeq = this.#s.maxSeq!.get() as number
   }
@@ -330,7 +332,8 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
 
   async idsByStatus(status: VerificationStatus): Promise<Id[]> {
     const wanted = assertStatus(status)
-    return (this.#run(() => this.#s.byStatus!.all(STATUS_CODE[wanted])) as Id[]).sort(compareIds)
+    const ids = this.#run(() => (wanted === 'verified' ? this.#s.verifiedIds!.all() : this.#s.byStatus!.all(STATUS_CODE[wanted]))) as Id[]
+    return ids.sort(compareIds)
   }
 
   async treeEntryIds(tree: Id): Promise<Id[]> {
