@@ -183,12 +183,12 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     }
     this.#s.shape!.pluck()
     this.#putVerified = db.transaction((id: Id, tree: Id, isRoot: number, graph: string, body: string, skeleton: Entry): number | undefined => {
-      const seq = this.#s.insert!.get(id, tree, STATUS_CODE.verified, isRoot, graph, body) as number | undefined
+      const seq = (this.#s.insert!.all(id, tree, STATUS_CODE.verified, isRoot, graph, body) as number[])[0]
       if (seq !== undefined) this.#becameVerified(tree, id, skeleton, isRoot === 1)
       return seq
     })
     this.#setStatusTx = db.transaction((id: Id, code: number): { seq: number; tree: Id; graph: string; height: number | null } | undefined => {
-      const row = this.#s.setStatus!.get(code, id, code) as { seq: number; tree: Id; graph: string; height: number | null } | undefined
+      const row = (this.#s.setStatus!.all(code, id, code) as { seq: number; tree: Id; graph: string; height: number | null }[])[0]
       if (row === undefined) return undefined
       if (code === STATUS_CODE.verified) this.#becameVerified(row.tree, id, skeletonFromGraphText(row.graph, row.tree), id === row.tree)
       else if (row.height !== null) this.#s.setShape!.run(row.tree, 1) // a verified entry of a regular database left `verified`
@@ -286,7 +286,7 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
         this.indexAdded(tree, id, skeleton)
         return
       }
-      const seq = this.#s.insert!.get(id, tree, STATUS_CODE[status], isRoot, graphText(checked), JSON.stringify(checked)) as number | undefined
+      const seq = (this.#s.insert!.all(id, tree, STATUS_CODE[status], isRoot, graphText(checked), JSON.stringify(checked)) as number[])[0]
       if (seq !== undefined) this.#ownWrite(seq)
     })
   }
