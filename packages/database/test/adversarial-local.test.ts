@@ -130,17 +130,18 @@ describe('adversarial local commits', () => {
     await write(asLate, { a: 'now' })
   })
 
-  it('the rule cuts both ways: a transaction at tips from before a revocation still commits (documented merge behaviour)', async () => {
+  it('a transaction at tips from before a revocation commits, but the revocation cuts it: its data never shows (DECISIONS 18)', async () => {
     const t = await team()
     const before = await write(t.db, { a: 1 })
     await settle(t.db, (s) => s.revokeKey('writer'))
     const asWriter = t.as(t.keys.writer, 'writer')
     await expectCode(write(asWriter, { a: 'after' }), 'UNAUTHORIZED')
-    // Branching from before the revocation is valid where it is made…
+    // Branching from before the revocation is valid where it is made (stored, verified)…
     const branch = await write(asWriter, { b: 'branch' }, [before])
-    // …and its data shows at the merge; nothing on top of the merge is accepted from that key.
     expect((await t.db.getTips()).includes(branch)).toBe(true)
-    expect(await (await t.db.getStore('s', DocStore)).get('b')).toBe('branch')
+    // …but it is concurrent with the revocation of its key: skipped at the merge.
+    expect(await (await t.db.getStore('s', DocStore)).get('b')).toBeUndefined()
+    expect(await (await t.db.getStore('s', DocStore)).get('a')).toBe(1)
     await expectCode(write(asWriter, { b: 'on merge' }), 'UNAUTHORIZED')
   })
 

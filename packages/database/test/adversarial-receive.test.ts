@@ -97,7 +97,7 @@ describe('adversarial receive: who may write', () => {
     expect(await stateOf(w.replica, w.db.id)).toEqual(before)
   })
 
-  it('an entry by a key revoked in the settings its parents saw fails; one on a branch that never saw the revocation counts', async () => {
+  it('an entry by a key revoked in the settings its parents saw fails; one on a branch that never saw the revocation is verified but cut (DECISIONS 18)', async () => {
     const w = await world()
     const revoked = await settle(w.db, (s) => s.revokeKey('writer'))
     await sync(w.db, w.replica)
@@ -120,10 +120,13 @@ describe('adversarial receive: who may write', () => {
     const r = await w.replica.receiveEntries([after, concurrent])
     expect(r.failed).toEqual([after.id])
     expect(r.verified).toEqual([concurrent.id])
-    // At the merge its data counts (it was valid where it was made)…
+    // It was valid where it was made, but the revocation is not in its past: its data does not count.
     const view = await Database.open(w.replica, w.db.id)
     expect(await view.getTips()).toEqual([revoked, concurrent.id].sort())
-    expect(await (await view.getStore('s', DocStore)).get('b')).toBe('concurrent')
+    expect(await (await view.getStore('s', DocStore)).get('b')).toBeUndefined()
+    // A view at its own tips (before the revocation) still shows it.
+    const tx = await view.newTransactionAt([concurrent.id])
+    expect(await (await tx.getStore('s', DocStore)).get('b')).toBe('concurrent')
     // …but the merged settings know the revocation: nothing more from that key on top of the merge.
     const onMerge = await forge({
       db: w.db.id,

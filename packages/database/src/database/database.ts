@@ -211,7 +211,8 @@ export class Database {
     const states = sharedOf(this.engine).states
     const storeTips = await states.storeTipsAt(this.id, name, tips)
     const crdt = S.crdt as StoreCrdt<unknown>
-    const { state } = await states.acquire(this.id, name, S.typeId, crdt, storeTips, 'view')
+    const cut = states.cutNow(this.id, tips) ?? (await states.cutAt(this.id, tips))
+    const { state } = await states.acquire(this.id, name, S.typeId, crdt, storeTips, 'view', cut)
     const context: StoreContext<unknown> = {
       name,
       crdt,

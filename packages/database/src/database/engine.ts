@@ -112,7 +112,8 @@ export const sharedOf = (engine: Engine): EngineShared => sharedByEngine.get(eng
 export async function settingsAtMain(engine: Engine, tree: Id, tips: readonly Id[]): Promise<Doc> {
   const states = sharedOf(engine).states
   const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, tips)
-  return (await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'view')).state
+  const cut = states.cutNow(tree, tips) ?? (await states.cutAt(tree, tips))
+  return (await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'view', cut)).state
 }
 
 /**

@@ -266,7 +266,9 @@ async function authorize(engine: Engine, id: Id, entry: Entry): Promise<Resolved
   const tree = entry.tree.root
   const settingsTips = await states.storeTipsAt(tree, SETTINGS_STORE, entry.tree.parents)
   checkSettingsTipsClaim(entry, settingsTips)
-  const acquired = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
+  // The settings the parents saw, with the cut of their history (DECISIONS 18).
+  const cut = await states.cutAt(tree, entry.tree.parents)
+  const acquired = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow', cut)
   try {
     const settings = acquired.state
     const signer = await resolveSigKey(settings, entry.sig, delegationContext(engine))
@@ -304,7 +306,8 @@ async function checkIndexChange(engine: Engine, entry: Entry, parents: readonly 
   if (parents !== undefined) {
     const states = sharedOf(engine).states
     const tips = await states.storeTipsAt(entry.tree.root, INDEX_STORE, parents)
-    index = (await states.acquire(entry.tree.root, INDEX_STORE, INDEX_TYPE, docCrdt, tips, 'peek')).state
+    const cut = await states.cutAt(entry.tree.root, parents)
+    index = (await states.acquire(entry.tree.root, INDEX_STORE, INDEX_TYPE, docCrdt, tips, 'peek', cut)).state
   }
   for (const name of delta._children.keys()) {
     const type = registeredType(delta, name)

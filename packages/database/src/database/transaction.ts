@@ -186,8 +186,9 @@ export class Transaction {
   async #acquireBase(slot: Omit<Slot, 'handle'>): Promise<Acquired<unknown>> {
     const tree = this.#owner.id
     const tips = await this.#states.storeTipsAt(tree, slot.name, this.#parents)
+    const cut = this.#states.cutNow(tree, this.#parents) ?? (await this.#states.cutAt(tree, this.#parents))
     // After commit the borrow is over: read a snapshot at the old tips.
-    return this.#states.acquire(tree, slot.name, slot.typeId, slot.crdt, tips, this.#state === 'open' ? 'borrow' : 'view')
+    return this.#states.acquire(tree, slot.name, slot.typeId, slot.crdt, tips, this.#state === 'open' ? 'borrow' : 'view', cut)
   }
 
   /** Ends the borrows of committed states (a borrow still being acquired just expires). */
@@ -269,7 +270,10 @@ export class Transaction {
       let settingsDelta: Doc | undefined
       for (let i = 0; i < staged.length; i++) if (staged[i]!.name === SETTINGS_STORE) settingsDelta = staged[i]!.state as Doc
       // A signer resolved at these settings tips is memoised (tips name a state for good); a settings change is always checked in full.
-      const memoName = typeof sig.key !== 'string' ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
+      // Under a non-empty cut the memo name carries the cut's key (unknown without I/O: no memo).
+      const cutKey = states.cutNow(tree, parents)?.key
+      const baseName = typeof sig.key !== 'string' || cutKey === undefined ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
+      const memoName = baseName === undefined || cutKey === '' ? baseName : `${baseName}\u0001${cutKey}`
       const memo = memoName === undefined || settingsDelta !== undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
       const resolved = memo ?? (await this.#resolveSigner(sig, memoName, settingsTips, settingsDelta, publicKey))
       if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
@@ -306,7 +310,7 @@ export class Transaction {
         for (let i = 0; i < staged.length; i++) {
           const s = staged[i]!
           if (s.state === undefined) continue
-          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!)
+          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!, cutKey === '' ? undefined : await states.cutAt(tree, parents))
           if (pending !== undefined) await pending
         }
         await engine.backend.put(id, entry, 'verified')
@@ -342,7 +346,8 @@ export class Transaction {
   ): Promise<ResolvedSigner> {
     const tree = this.#owner.id
     const states = this.#states
-    const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow')
+    const cut = states.cutNow(tree, this.#parents) ?? (await states.cutAt(tree, this.#parents))
+    const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow', cut)
     try {
       const settings = settingsAcq.state
       const resolved =
@@ -387,19 +392,22 @@ function settingsTipsMetadata(settingsTips: readonly Id[]): string {
  */
 function registeredTypeNow(states: StateManager, tree: Id, parents: readonly Id[], name: string): string | undefined {
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents)
-  if (indexTips === undefined) return undefined
-  return states.registered.get(tree, indexTips, name)
+  const cutKey = states.cutNow(tree, parents)?.key
+  if (indexTips === undefined || cutKey === undefined) return undefined
+  return states.registered.get(tree, indexTips, cutKey === '' ? name : `${name}\u0001${cutKey}`)
 }
 
 /** @internal The type id `_index` registers for `name` at main tips `parents` (memoised per index tips). */
 export async function registeredTypeAt(engine: Engine, tree: Id, parents: readonly Id[], name: string): Promise<string | undefined> {
   const states = sharedOf(engine).states
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents) ?? (await states.storeTipsAt(tree, INDEX_STORE, parents))
-  let registered = states.registered.get(tree, indexTips, name)
+  const cut = states.cutNow(tree, parents) ?? (await states.cutAt(tree, parents))
+  const memoName = cut.key === '' ? name : `${name}\u0001${cut.key}`
+  let registered = states.registered.get(tree, indexTips, memoName)
   if (registered === undefined) {
-    const index = await states.acquire(tree, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek')
+    const index = await states.acquire(tree, INDEX_STORE, INDEX_TYPE, docCrdt, indexTips, 'peek', cut)
     registered = registeredType(index.state, name) ?? ''
-    states.registered.set(tree, indexTips, name, registered)
+    states.registered.set(tree, indexTips, memoName, registered)
   }
   return registered === '' ? undefined : registered
 }

@@ -23,6 +23,9 @@
  * kept in a bounded LRU cache.
  */
 import { entryId, type Backend, type Checkpoint, type Entry, type Id } from '@engram/backend-api'
+import { computeCut, NO_CUT, type Cut, type CutEntry } from '../auth/cut.js'
+import { authNamesWritten, cutEntry } from '../auth/cut-facts.js'
+import { Doc } from '../crdt/index.js'
 import type { StoreCrdt } from '../store/types.js'
 import { DurableCheckpoints } from './durable-checkpoints.js'
 import { LruCache } from './lru.js'
@@ -42,6 +45,8 @@ interface KeptState {
   sinceCheckpoint: number
   /** Advances between checkpoints: grows with the time a copy takes (big states copy rarely). */
   checkpointEvery: number
+  /** The cut this state was folded under (DECISIONS 18). */
+  cut: Cut
 }
 
 interface StoreHead {
@@ -52,7 +57,21 @@ interface StoreHead {
 interface DbHead {
   tips: Id[]
   stores: Map<string, StoreHead>
+  /** The cut of the history up to `tips`, once computed (kept while commits extend the tips linearly). */
+  cut: Cut | undefined
 }
+
+/**
+ * What makes a cut possible in a database: an auth name written by two
+ * entries, or `auth` replaced whole by an entry after the root. Without
+ * either, every cut is empty and nothing is computed.
+ */
+interface CutRisk {
+  writes: Map<string, number>
+  risky: boolean
+}
+
+const CUT_MEMO_SIZE = 64
 
 /** A committed store's staged state (`undefined` when the entry only names the store), handed to {@link StateManager.applyVerified}. */
 export interface StagedDelta {
@@ -88,6 +107,9 @@ const CHECKPOINT_MIN = 64
 const CHECKPOINT_MAX = 8192
 const CHECKPOINT_COST_FACTOR = 4
 
+/** The settings store, whose auth values a cut may override. */
+const SETTINGS = '_settings'
+
 /** Keeps tips and store states for every database of one backend. */
 export class StateManager {
   readonly #backend: Backend
@@ -101,6 +123,14 @@ export class StateManager {
   readonly registered = new TipsMemo<string>()
   /** Durable checkpoints, when the backend keeps them (issue 10; durable-checkpoints.ts). */
   readonly #durable: DurableCheckpoints | undefined
+  readonly #risks = new Map<Id, CutRisk>()
+  /** Cuts at tips other than the current ones, by `tree|tipsKey`. */
+  readonly #cuts = new LruCache<string, Cut>(CUT_MEMO_SIZE)
+  /** The cut's view of entries (hashing an entry again for its id is the cost to avoid). */
+  readonly #cutEntries = new WeakMap<Entry, CutEntry>()
+  /** Each distinct non-empty cut key → a short name for cache keys. */
+  readonly #cutNames = new Map<string, string>()
+  #cutSeq = 0
 
   constructor(backend: Backend, cacheSize = 256) {
     this.#backend = backend
@@ -114,23 +144,26 @@ export class StateManager {
    * THE one place that decides whether the state of `store` (folded as
    * `typeId`) at `tips` may be written as a durable checkpoint (`write`), or
    * whether a stored checkpoint at `tips` may be used as the base of a fold
-   * (`read`). A state folded with entries skipped (a revocation cut,
-   * DECISIONS 18) must be neither.
+   * (`read`), given the cut the state was (or is to be) folded under. A
+   * state folded with entries skipped (a non-empty revocation cut, DECISIONS
+   * 18) is neither: a checkpoint is always a plain fold of the history of
+   * its tips, and serves only as the base of a plain fold (`#compute` folds
+   * under a non-empty cut from the whole history, without checkpoints).
    */
-  #durableOk(use: 'write' | 'read', tree: Id, store: string, typeId: string, tips: readonly Id[]): boolean {
+  #durableOk(use: 'write' | 'read', tree: Id, store: string, typeId: string, tips: readonly Id[], cut: Cut): boolean {
     void use
     void tree
     void store
     void typeId
     void tips
-    return true
+    return cut.key === ''
   }
 
   /** Counts `folded` entries into the state at `tips`; writes it as a durable checkpoint when one is due (and allowed). */
-  #offerDurable(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: readonly Id[], state: unknown, folded: number): void {
+  #offerDurable(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: readonly Id[], state: unknown, folded: number, cut: Cut): void {
     const durable = this.#durable
     if (durable === undefined || !durable.due(tree, store, typeId, folded)) return
-    if (this.#durableOk('write', tree, store, typeId, tips)) durable.write(tree, store, typeId, crdt, tips, state)
+    if (this.#durableOk('write', tree, store, typeId, tips, cut)) durable.write(tree, store, typeId, crdt, tips, state)
   }
 
   #epoch(tree: Id): number {
@@ -144,7 +177,7 @@ export class StateManager {
       const epoch = this.#epoch(tree)
       const tips = await this.#backend.getTips(tree)
       if (this.#heads.has(tree) || epoch !== this.#epoch(tree)) continue
-      const fresh: DbHead = { tips: normalizeTips(tips), stores: new Map() }
+      const fresh: DbHead = { tips: normalizeTips(tips), stores: new Map(), cut: undefined }
       this.#heads.set(tree, fresh)
       return fresh
     }
@@ -180,6 +213,67 @@ export class StateManager {
   }
 
   /**
+   * The cut of the history up to `mainTips` (DECISIONS 18): what a fold at
+   * those tips skips and overrides. Empty, at no cost, for databases where
+   * no auth name was ever written twice.
+   */
+  async cutAt(tree: Id, mainTips: readonly Id[]): Promise<Cut> {
+    if (mainTips.length === 0) return NO_CUT
+    for (;;) {
+      const risk = await this.#riskOf(tree)
+      if (!risk.risky) return NO_CUT
+      const head = await this.#head(tree)
+      const current = sameTips(head.tips, mainTips)
+      if (current && head.cut !== undefined) return head.cut
+      const memoKey = `${tree}|${tipsKey(normalizeTips(mainTips))}`
+      const memo = this.#cuts.get(memoKey)
+      if (memo !== undefined) return memo
+      const epoch = this.#epoch(tree)
+      const entries = await this.#backend.getTreeFromTips(tree, mainTips)
+      const facts = entries.map((e) => this.#cutFacts(e))
+      const cut = this.#named(computeCut(facts))
+      this.#cuts.set(memoKey, cut)
+      if (this.#heads.get(tree) !== head) continue
+      if (current && epoch === this.#epoch(tree) && sameTips(head.tips, mainTips)) head.cut = cut
+      return cut
+    }
+  }
+
+  /** The cut at `mainTips` when known without I/O, else `undefined`. */
+  cutNow(tree: Id, mainTips: readonly Id[]): Cut | undefined {
+    const risk = this.#risks.get(tree)
+    if (risk !== undefined && !risk.risky) return NO_CUT
+    const head = this.#heads.get(tree)
+    if (head?.cut !== undefined && sameTips(head.tips, mainTips)) return head.cut
+    return undefined
+  }
+
+  /** The same cut object for the same key (so cache keys stay short). */
+  #named(cut: Cut): Cut {
+    if (cut.key === '') return NO_CUT
+    let name = this.#cutNames.get(cut.key)
+    if (name === undefined) {
+      if (this.#cutNames.size >= CUT_MEMO_SIZE * 16) this.#cutNames.clear()
+      this.#cutNames.set(cut.key, (name = `c${this.#cutSeq++}`))
+    }
+    return { skipped: cut.skipped, overrides: cut.overrides, key: name }
+  }
+
+  async #riskOf(tree: Id): Promise<CutRisk> {
+    for (;;) {
+      const known = this.#risks.get(tree)
+      if (known !== undefined) return known
+      const epoch = this.#epoch(tree)
+      const settings = await this.#backend.getStore(tree, SETTINGS)
+      if (this.#risks.has(tree) || epoch !== this.#epoch(tree)) continue
+      const risk: CutRisk = { writes: new Map(), risky: false }
+      for (const e of settings) countAuthWrites(risk, e)
+      this.#risks.set(tree, risk)
+      return risk
+    }
+  }
+
+  /**
    * Store tips at `mainTips` when they are the loaded current tips and the
    * store's head is loaded (no I/O); `undefined` otherwise.
    */
@@ -194,10 +288,10 @@ export class StateManager {
    * so the next entries advance it in place (computed once per session).
    * Only when an entry with store parents `parents` is about to extend them.
    */
-  ensureKept<State>(tree: Id, store: string, typeId: string, crdt: StoreCrdt<State>, parents: readonly Id[]): Promise<unknown> | undefined {
+  ensureKept<State>(tree: Id, store: string, typeId: string, crdt: StoreCrdt<State>, parents: readonly Id[], cut: Cut = NO_CUT): Promise<unknown> | undefined {
     const sh = this.#heads.get(tree)?.stores.get(store)
     if (sh === undefined || sh.kept.has(typeId) || !sameTips(sh.tips, parents)) return undefined
-    return this.acquire(tree, store, typeId, crdt, sh.tips, 'peek')
+    return this.acquire(tree, store, typeId, crdt, sh.tips, 'peek', cut)
   }
 
   /** Store tips limited to the history of `mainTips` (sorted). */
@@ -215,7 +309,8 @@ export class StateManager {
    * The state of `store` (folded with `crdt`, cached under `typeId`) at
    * `storeTips`. The caller must not mutate it. `view` pins it (a snapshot
    * for as long as the caller likes), `borrow` holds it until `release()`,
-   * `peek` is for synchronous use right away.
+   * `peek` is for synchronous use right away. `cut` is the cut at the main
+   * tips the store tips were taken at ({@link cutAt}).
    */
   async acquire<State>(
     tree: Id,
@@ -224,31 +319,42 @@ export class StateManager {
     crdt: StoreCrdt<State>,
     storeTips: readonly Id[],
     mode: AcquireMode,
+    cut: Cut = NO_CUT,
   ): Promise<Acquired<State>> {
     const tips = normalizeTips(storeTips)
     for (;;) {
       const sh = this.#heads.get(tree)?.stores.get(store)
       if (sh !== undefined && sameTips(sh.tips, tips)) {
         const kept = sh.kept.get(typeId)
-        if (kept !== undefined) return this.#handOut(kept, mode) as Acquired<State>
-        const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips)
-        if (sh.kept.has(typeId)) continue
-        if (this.#heads.get(tree)?.stores.get(store) !== sh || !sameTips(sh.tips, tips)) {
-          // The store moved on meanwhile: still the right state for `tips`.
-          this.#cache.set(cacheKey(typeId, store, tips), state)
+        if (kept !== undefined && kept.cut.key === cut.key) return this.#handOut(kept, mode) as Acquired<State>
+        const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips, cut)
+        const now = sh.kept.get(typeId)
+        if (now !== undefined && now.cut.key === cut.key) continue
+        if (this.#heads.get(tree)?.stores.get(store) !== sh || !sameTips(sh.tips, tips) || (now !== undefined && !this.#isHeadCut(tree, cut))) {
+          // The store moved on meanwhile (or this is not the current cut): still the right state for `tips`.
+          this.#cache.set(this.#key(typeId, store, tips, cut), state)
           return { state: state as State, release: NO_RELEASE }
         }
-        const fresh: KeptState = { tips, state, crdt: crdt as StoreCrdt<unknown>, pinned: false, borrows: 0, sinceCheckpoint: 0, checkpointEvery: CHECKPOINT_MIN }
+        const fresh: KeptState = { tips, state, crdt: crdt as StoreCrdt<unknown>, pinned: false, borrows: 0, sinceCheckpoint: 0, checkpointEvery: CHECKPOINT_MIN, cut }
+        if (now !== undefined) this.#cache.set(this.#key(typeId, store, now.tips, now.cut), now.state)
         sh.kept.set(typeId, fresh)
         return this.#handOut(fresh, mode) as Acquired<State>
       }
-      const key = cacheKey(typeId, store, tips)
+      const key = this.#key(typeId, store, tips, cut)
       const cached = this.#cache.get(key)
       if (cached !== undefined) return { state: cached as State, release: NO_RELEASE }
-      const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips)
+      const state = await this.#compute(tree, store, typeId, crdt as StoreCrdt<unknown>, tips, cut)
       this.#cache.set(key, state)
       return { state: state as State, release: NO_RELEASE }
     }
+  }
+
+  #isHeadCut(tree: Id, cut: Cut): boolean {
+    return this.#heads.get(tree)?.cut?.key === cut.key
+  }
+
+  #key(typeId: string, store: string, tips: readonly Id[], cut: Cut): string {
+    return cut.key === '' ? cacheKey(typeId, store, tips) : `${cacheKey(typeId, store, tips)}\u0001${cut.key}`
   }
 
   #handOut(kept: KeptState, mode: AcquireMode): Acquired<unknown> {
@@ -274,14 +380,15 @@ export class StateManager {
     const sh = this.#heads.get(tree)?.stores.get(store)
     if (sh !== undefined && sameTips(sh.tips, tips)) {
       const kept = sh.kept.get(typeId)
-      if (kept !== undefined) return kept.state
+      if (kept !== undefined && kept.cut.key === '') return kept.state
     }
     if (this.#cache.size === 0) return undefined
     return this.#cache.get(tips.length === 1 ? prefix + tips[0]! : cacheKey(typeId, store, tips))
   }
 
   /** A state at `tips` that the caller may fold further (fresh and unshared, unless the type folds persistently). */
-  async #compute(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: Id[]): Promise<unknown> {
+  async #compute(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: Id[], cut: Cut): Promise<unknown> {
+    if (cut.key !== '') return this.#computeCut(tree, store, crdt, tips, cut)
     const steps: { ids: Id[]; baseTips: Id[] }[] = []
     const entries = new Map<Id, Entry>()
     const prefix = cacheKey(typeId, store, [])
@@ -303,7 +410,7 @@ export class StateManager {
         stored ??= await this.#durable.candidates(tree, store, typeId)
         const checkpoint = stored.size === 0 ? undefined : stored.get(tipsKey(target))
         // Reached by the walk: its tips are in the history of `tips`, and the fold above them is a valid one.
-        if (checkpoint !== undefined && this.#durableOk('read', tree, store, typeId, target)) {
+        if (checkpoint !== undefined && this.#durableOk('read', tree, store, typeId, target, cut)) {
           const opened = await this.#durable.open(checkpoint, crdt)
           if (opened !== undefined) {
             state = opened
@@ -345,8 +452,38 @@ export class StateManager {
         state = absorbData(crdt, state, entry, store)
       }
     }
-    if (folded > 0) this.#offerDurable(tree, store, typeId, crdt, tips, state, folded)
+    if (folded > 0) this.#offerDurable(tree, store, typeId, crdt, tips, state, folded, cut)
     return state
+  }
+
+  /**
+   * The state at `tips` under a non-empty cut: the fold of the whole history
+   * in the one DAG order, skipped entries left out, then (settings) the
+   * auth values the cut overrides laid over it.
+   */
+  async #computeCut(tree: Id, store: string, crdt: StoreCrdt<unknown>, tips: Id[], cut: Cut): Promise<unknown> {
+    let state = crdt.empty()
+    if (tips.length > 0) {
+      for (const entry of await this.#backend.getStoreFromTips(tree, store, tips)) {
+        if (cut.skipped.size > 0 && cut.skipped.has(this.#cutFacts(entry).id)) continue
+        state = absorbData(crdt, state, entry, store)
+      }
+    }
+    if (store === SETTINGS && cut.overrides.size > 0) {
+      const delta = new Doc()
+      for (const [name, value] of cut.overrides) {
+        if (value === undefined) delta.deletePath(`auth.${name}`)
+        else delta.setPath(`auth.${name}`, value)
+      }
+      state = fold(crdt, state, delta)
+    }
+    return state
+  }
+
+  #cutFacts(entry: Entry): CutEntry {
+    let f = this.#cutEntries.get(entry)
+    if (f === undefined) this.#cutEntries.set(entry, (f = cutEntry(entryId(entry), entry)))
+    return f
   }
 
   /**
@@ -376,8 +513,19 @@ export class StateManager {
    */
   applyVerified(tree: Id, id: Id, entry: Entry, deltas?: readonly StagedDelta[]): void {
     this.#epochs.set(tree, this.#epoch(tree) + 1)
+    const risk = this.#risks.get(tree)
+    let authNames: readonly string[] | undefined
+    if (risk !== undefined) {
+      const names = countAuthWrites(risk, entry)
+      if (names !== undefined) authNames = names
+    }
     const head = this.#heads.get(tree)
     if (head === undefined) return
+    const linear = sameTips(head.tips, entry.tree.parents)
+    // A linear step adds an entry every other one is in the past of: it skips
+    // nothing, and nothing skips it; it only ends the overrides of the names it writes.
+    if (head.cut !== undefined && (!linear || (authNames !== undefined && (authNames.length === 0 || authNames.some((n) => head.cut!.overrides.has(n))))))
+      head.cut = undefined
     // One `[id]` for every tip list a linear step leaves (they are never mutated, only replaced).
     const alone = [id]
     head.tips = advanceTips(head.tips, entry.tree.parents, id, alone)
@@ -386,19 +534,25 @@ export class StateManager {
       const node = subtrees[i]!
       const sh = head.stores.get(node.name)
       if (sh === undefined) continue
-      const linear = sameTips(sh.tips, node.parents)
+      const linearInStore = sameTips(sh.tips, node.parents)
       // forEach, not for…of: no iterator objects per commit before the JIT has run (deleting the current key is allowed).
       sh.kept.forEach((kept, typeId) => {
-        if (!linear) {
+        // A settings state with overrides for names this entry writes is no fold-then-override any more.
+        const overridden = node.name === SETTINGS && kept.cut.overrides.size > 0 && authNames !== undefined
+        if (overridden) {
+          sh.kept.delete(typeId)
+          return
+        }
+        if (!linearInStore) {
           // Still the state at the old tips: keep it for merges from there.
-          this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.state)
+          this.#cache.set(this.#key(typeId, node.name, kept.tips, kept.cut), kept.state)
           sh.kept.delete(typeId)
           return
         }
         if (node.data !== undefined) {
           if (kept.crdt.merge === undefined && (kept.pinned || kept.borrows > 0)) {
             // The old object now belongs to its readers (and serves as a checkpoint).
-            this.#cache.set(cacheKey(typeId, node.name, kept.tips), kept.state)
+            this.#cache.set(this.#key(typeId, node.name, kept.tips, kept.cut), kept.state)
             kept.state = kept.crdt.clone(kept.state)
             kept.pinned = false
             kept.borrows = 0
@@ -406,11 +560,11 @@ export class StateManager {
           } else if (++kept.sinceCheckpoint >= kept.checkpointEvery) {
             const start = performance.now()
             const copy = snapshot(kept.crdt, kept.state)
-            this.#cache.set(cacheKey(typeId, node.name, kept.tips), copy)
+            this.#cache.set(this.#key(typeId, node.name, kept.tips, kept.cut), copy)
             const micros = (performance.now() - start) * 1000
             kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(CHECKPOINT_COST_FACTOR * micros)))
             // issue 10: the same copy may go to the backend as a durable checkpoint (by cost, see durable-checkpoints.ts).
-            this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, copy, kept.sinceCheckpoint)
+            this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, copy, kept.sinceCheckpoint, kept.cut)
             kept.sinceCheckpoint = 0
           }
           const delta = deltas === undefined ? undefined : deltaFor(deltas, node.name)
@@ -426,6 +580,7 @@ export class StateManager {
   /** Forgets everything known about a database (e.g. after entries changed status outside the engine). */
   forget(tree: Id): void {
     this.#heads.delete(tree)
+    this.#risks.delete(tree)
     this.#epochs.set(tree, this.#epoch(tree) + 1)
   }
 }
@@ -435,6 +590,25 @@ const cacheKey = (typeId: string, store: string, tips: readonly Id[]): string =>
 function deltaFor(deltas: readonly StagedDelta[], name: string): StagedDelta | undefined {
   for (let i = 0; i < deltas.length; i++) if (deltas[i]!.name === name) return deltas[i]
   return undefined
+}
+
+/**
+ * Counts the auth names a verified entry writes into `risk`; returns them
+ * (`[]`: it replaces `auth` whole), or `undefined` when it writes none.
+ */
+function countAuthWrites(risk: CutRisk, entry: Entry): string[] | undefined {
+  const node = entry.subtrees.find((s) => s.name === SETTINGS)
+  if (node?.data === undefined) return undefined
+  const written = authNamesWritten(node.data)
+  if (written === undefined) return undefined
+  const root = entry.tree.parents.length === 0
+  if (written.replaceAll && !root) risk.risky = true
+  for (const name of written.names) {
+    const n = (risk.writes.get(name) ?? 0) + 1
+    risk.writes.set(name, n)
+    if (n > 1) risk.risky = true
+  }
+  return written.replaceAll && !root ? [] : written.names
 }
 
 /** The entry's parents in `store`'s DAG. */
