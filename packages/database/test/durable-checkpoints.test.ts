@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { assertCheckpoint, CHECKPOINTS_KEPT, type Backend, type Checkpoint, type CheckpointBackend } from '@engram/backend-api'
 import { MemoryBackend } from '@engram/backend-memory'
-import { Database, DocStore, Engine, type Id } from '@engram/database'
-import { keyFromSeed } from './helpers.js'
+import { Database, DocStore, Engine, Permission, type Id } from '@engram/database'
+import { keyFromSeed, pub, settle, write } from './helpers.js'
 
 /** A MemoryBackend that also keeps checkpoints (as SQLite and PostgreSQL do). */
 class CheckpointMemory extends MemoryBackend implements CheckpointBackend {
@@ -183,5 +183,33 @@ describe('durable checkpoints', () => {
     await txn.commit()
     expect(await readAll(reopen(backend).backend, db.id)).toEqual({ ...expected(450), k0: 'new branch' })
     expect(await readAll(reopen(backend).backend, db.id, [ids[99]!])).toEqual(expected(100))
+  })
+
+  it('under a revocation cut (DECISIONS 18), reads after a reopen show the cut, whatever checkpoints the plain folds left', async () => {
+    const backend = new CheckpointMemory()
+    const engine = new Engine(backend)
+    const admin = { key: await keyFromSeed(7), sigKey: 'admin' }
+    const writerKey = await keyFromSeed(12)
+    const db = await Database.create(engine, { name: 'cut' }, admin)
+    await settle(db, (s) => s.addKey('writer', { pubkey: pub(writerKey), permission: Permission.write(5) }))
+    const base = await write(db, { base: 1 })
+    // The writer's long branch from `base` (checkpoints get written along it)…
+    const asWriter = db.withSigner({ key: writerKey, sigKey: 'writer' })
+    let tip = base
+    for (let i = 0; i < 400; i++) tip = await write(asWriter, { [`w${i % 20}`]: i }, [tip])
+    // …and, concurrently, the admin revokes the writer: every write of that branch is cut.
+    await settle(db, (s) => s.revokeKey('writer'), [base])
+    for (let i = 0; i < 400; i++) await write(db, { [`a${i % 20}`]: i })
+    await eventually(() => expect(storeRows(backend, db.id).length).toBeGreaterThan(0))
+    const want = await (await db.getStore('s', DocStore)).toJSON()
+    expect(want['w0']).toBeUndefined()
+    expect(want['a0']).toBe(380)
+    // A replica that received every entry computes the same; so does a reopen over the checkpoints.
+    const replica = new Engine(new MemoryBackend())
+    expect((await replica.receiveEntries(await db.getAllEntries())).failed).toEqual([])
+    expect(await (await (await Database.open(replica, db.id)).getStore('s', DocStore)).toJSON()).toEqual(want)
+    expect(await readAll(reopen(backend).backend, db.id)).toEqual(want)
+    // At the writer's branch alone (no revocation in its history) the writes show: checkpoints along it serve that plain fold.
+    expect((await readAll(reopen(backend).backend, db.id, [tip]))['w19']).toBe(399)
   })
 })
