@@ -36,6 +36,7 @@ async function apply(backend: WatchableBackend, states: StateManager, hooks: Hoo
       continue
     }
     if (change.status !== 'verified') continue // another process's pending entry: not visible yet
+    if (states.wasApplied(change.id)) continue // taken in already (reported again, e.g. a write of this process)
     let entry: Entry
     try {
       // Entries are immutable and verified stays verified: what `get` returns now is what the other process wrote.
@@ -45,7 +46,11 @@ async function apply(backend: WatchableBackend, states: StateManager, hooks: Hoo
       states.forget(change.tree)
       continue
     }
-    states.applyVerified(change.tree, change.id, entry)
+    // An entry on tips this process has moved past (a concurrent branch made on older tips, or one a
+    // lazy load already took in): applying it in place would bring back tips it has left, so the head
+    // is read again from the backend instead.
+    if (states.extendsHead(change.tree, entry.tree.parents) === false) states.reload(change.tree)
+    else states.applyVerified(change.tree, change.id, entry)
     for (const ref of hooks) {
       const h = ref.deref()
       if (h === undefined) hooks.delete(ref)

@@ -107,6 +107,9 @@ const CHECKPOINT_MIN = 64
 const CHECKPOINT_MAX = 8192
 const CHECKPOINT_COST_FACTOR = 4
 
+/** How many recently applied ids {@link StateManager.wasApplied} remembers (then it starts over). */
+const APPLIED_KEPT = 16384
+
 /** The settings store, whose auth values a cut may override. */
 const SETTINGS = '_settings'
 
@@ -123,6 +126,8 @@ export class StateManager {
   readonly registered = new TipsMemo<string>()
   /** Durable checkpoints, when the backend keeps them (issue 10; durable-checkpoints.ts). */
   readonly #durable: DurableCheckpoints | undefined
+  /** Ids taken in lately (issue 10: a change feed may report one again); cleared past APPLIED_KEPT. */
+  readonly #applied = new Set<Id>()
   readonly #risks = new Map<Id, CutRisk>()
   /** Cuts at tips other than the current ones, by `tree|tipsKey`. */
   readonly #cuts = new LruCache<string, Cut>(CUT_MEMO_SIZE)
@@ -513,6 +518,8 @@ export class StateManager {
    */
   applyVerified(tree: Id, id: Id, entry: Entry, deltas?: readonly StagedDelta[]): void {
     this.#epochs.set(tree, this.#epoch(tree) + 1)
+    if (this.#applied.size >= APPLIED_KEPT) this.#applied.clear()
+    this.#applied.add(id)
     const risk = this.#risks.get(tree)
     let authNames: readonly string[] | undefined
     if (risk !== undefined) {
@@ -563,10 +570,12 @@ export class StateManager {
             this.#cache.set(this.#key(typeId, node.name, kept.tips, kept.cut), copy)
             const micros = (performance.now() - start) * 1000
             kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(CHECKPOINT_COST_FACTOR * micros)))
-            // issue 10: the same copy may go to the backend as a durable checkpoint (by cost, see durable-checkpoints.ts).
-            this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, copy, kept.sinceCheckpoint, kept.cut)
+            // issue 10: a copy of a state that changes in place may go to the backend as a durable checkpoint.
+            if (kept.crdt.merge === undefined) this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, copy, kept.sinceCheckpoint, kept.cut)
             kept.sinceCheckpoint = 0
           }
+          // issue 10: an immutable state is its own snapshot: counted per advance (by cost, see durable-checkpoints.ts).
+          if (kept.crdt.merge !== undefined) this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, kept.state, 1, kept.cut)
           const delta = deltas === undefined ? undefined : deltaFor(deltas, node.name)
           if (delta !== undefined && delta.state !== undefined && delta.typeId === typeId) kept.state = fold(kept.crdt, kept.state, delta.state)
           else kept.state = absorbData(kept.crdt, kept.state, entry, node.name)
@@ -575,6 +584,42 @@ export class StateManager {
       })
       sh.tips = advanceTips(sh.tips, node.parents, id, alone)
     }
+  }
+
+  // ---- other processes' writes (issue 10; database/follow.ts) ---------------------
+
+  /**
+   * Whether `id` went through {@link applyVerified} lately (a change feed
+   * reporting it again, e.g. this process's own write: nothing to do).
+   */
+  wasApplied(id: Id): boolean {
+    return this.#applied.has(id)
+  }
+
+  /**
+   * Whether an entry with main parents `parents` extends the loaded head of
+   * `tree` (every parent a current tip: then it is new here, and
+   * {@link applyVerified} takes it in place); `undefined` when the head is
+   * not loaded (it will be read from the backend, which has the entry).
+   */
+  extendsHead(tree: Id, parents: readonly Id[]): boolean | undefined {
+    const head = this.#heads.get(tree)
+    if (head === undefined) return undefined
+    return parents.length > 0 && parents.every((p) => head.tips.includes(p))
+  }
+
+  /**
+   * Reloads the head of `tree` from the backend on next use (an entry arrived
+   * that does not extend it, or was already taken in), keeping its kept
+   * states in the cache as the states at their tips, so nothing is refolded.
+   */
+  reload(tree: Id): void {
+    const head = this.#heads.get(tree)
+    if (head !== undefined)
+      head.stores.forEach((sh, store) => sh.kept.forEach((kept, typeId) => this.#cache.set(this.#key(typeId, store, kept.tips, kept.cut), kept.state)))
+    this.#heads.delete(tree)
+    this.#risks.delete(tree)
+    this.#epochs.set(tree, this.#epoch(tree) + 1)
   }
 
   /** Forgets everything known about a database (e.g. after entries changed status outside the engine). */
