@@ -75,6 +75,8 @@ export function browserProject(env: Record<string, string | undefined> = process
       include,
       exclude,
       testTimeout: 30_000,
+      // a Node sync server for the fetch client's tests (test/browser/sync-fetch.test.ts)
+      globalSetup: ['test/browser/sync-server.setup.ts'],
       browser: {
         enabled: true,
         headless: true,

@@ -4,7 +4,8 @@
  * page reload; and a second handle (a second tab) that sees the first one's
  * commits through `watch`.
  */
-import { IndexedDbBackend, type WatchedEntry } from '@engram/backend-indexeddb'
+import type { ChangedEntry } from '@engram/backend-api'
+import { IndexedDbBackend } from '@engram/backend-indexeddb'
 import { Instance } from '@engram/core'
 import { Table } from '@engram/database'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -77,7 +78,7 @@ describe('Instance on IndexedDB in Chromium', () => {
     const db = await bob.createDatabase({ name: 'shared' })
 
     const tabB = await openBackend(name)
-    const seen: WatchedEntry[] = []
+    const seen: ChangedEntry[] = []
     tabB.watch((entries) => seen.push(...entries))
     const txn = await db.newTransaction()
     const rowId = await (await txn.getStore('tasks', Table<Task>)).insert({ title: 'from tab A', done: false })

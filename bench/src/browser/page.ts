@@ -5,6 +5,8 @@
  * sides see the same machine load.
  */
 import { IndexedDbBackend } from '@engram/backend-indexeddb'
+// Resolved by browser.bench.ts: the IndexedDbBackend of ENGRAM_BASELINE's built checkout, or undefined.
+import { BaselineIndexedDbBackend } from 'engram-bench-baseline'
 import { MemoryBackend } from '@engram/backend-memory'
 import type { Backend } from '@engram/backend-api'
 import { nobleEd25519, randomBytes, webCryptoEd25519, type Ed25519, type VerifyItem } from '@engram/crypto'
@@ -12,7 +14,8 @@ import { Database, DocStore, Engine } from '@engram/database'
 
 export interface BrowserBenchResult {
   userAgent: string
-  commits: { rounds: number; perRound: number; memory: number; indexeddb: number }
+  /** Commits/s; `before` is IndexedDbBackend of the ENGRAM_BASELINE checkout, when given. */
+  commits: { rounds: number; perRound: number; memory: number; indexeddb: number; before?: number }
   verify: { webcrypto: number; noble: number; webcryptoBatch: number; nobleBatch: number }
 }
 
@@ -29,29 +32,39 @@ async function timeCommits(db: Database, from: number, count: number): Promise<n
   return performance.now() - t
 }
 
+type Opened = { name: string; close(): Promise<void> } & Backend
+
 async function benchCommits(rounds: number, perRound: number): Promise<BrowserBenchResult['commits']> {
   const ed = webCryptoEd25519()
   const signer = { key: await ed.importSigningKey(randomBytes(32)), sigKey: 'bench' }
-  const idb = await IndexedDbBackend.open(`engram-bench-${Date.now()}`)
-  const dbs: Record<'memory' | 'indexeddb', Database> = {
+  const idbs: Opened[] = [await IndexedDbBackend.open(`engram-bench-${Date.now()}`)]
+  const dbs: Partial<Record<'memory' | 'indexeddb' | 'before', Database>> = {
     memory: await Database.create(new Engine(new MemoryBackend() as Backend), { name: 'bench' }, signer),
-    indexeddb: await Database.create(new Engine(idb), { name: 'bench' }, signer),
+    indexeddb: await Database.create(new Engine(idbs[0]!), { name: 'bench' }, signer),
   }
+  if (BaselineIndexedDbBackend !== undefined) {
+    const before = (await BaselineIndexedDbBackend.open(`engram-bench-before-${Date.now()}`)) as Opened
+    idbs.push(before)
+    dbs.before = await Database.create(new Engine(before), { name: 'bench' }, signer)
+  }
+  const names = Object.keys(dbs) as ('memory' | 'indexeddb' | 'before')[]
   // Warm-up: the JIT on the commit path, and IndexedDB's first transactions.
-  await timeCommits(dbs.memory, 0, 100)
-  await timeCommits(dbs.indexeddb, 0, 100)
-  const ms = { memory: 0, indexeddb: 0 }
+  for (const which of names) await timeCommits(dbs[which]!, 0, 100)
+  const ms = { memory: 0, indexeddb: 0, before: 0 }
   for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? (['memory', 'indexeddb'] as const) : (['indexeddb', 'memory'] as const)
-    for (const which of order) ms[which] += await timeCommits(dbs[which], 100 + r * perRound, perRound)
+    const order = r % 2 === 0 ? names : [...names].reverse()
+    for (const which of order) ms[which] += await timeCommits(dbs[which]!, 100 + r * perRound, perRound)
   }
-  await idb.close()
-  await new Promise<void>((resolve) => {
-    const req = indexedDB.deleteDatabase(idb.name)
-    req.onsuccess = req.onerror = () => resolve()
-  })
+  for (const idb of idbs) {
+    await idb.close()
+    await new Promise<void>((resolve) => {
+      const req = indexedDB.deleteDatabase(idb.name)
+      req.onsuccess = req.onerror = () => resolve()
+    })
+  }
   const total = rounds * perRound
-  return { rounds, perRound, memory: (total * 1000) / ms.memory, indexeddb: (total * 1000) / ms.indexeddb }
+  const rate = (t: number) => (total * 1000) / t
+  return { rounds, perRound, memory: rate(ms.memory), indexeddb: rate(ms.indexeddb), ...(dbs.before ? { before: rate(ms.before) } : {}) }
 }
 
 async function verifyItems(n: number): Promise<VerifyItem[]> {

@@ -3,7 +3,7 @@
  * @engram/backend-indexeddb: the Engram storage backend for browsers, on
  * IndexedDB, with a cross-tab change feed (`watch`) over BroadcastChannel.
  */
-export { IndexedDbBackend, type OnEntries, type WatchedEntry } from './indexeddb-backend.js'
+export { IndexedDbBackend } from './indexeddb-backend.js'
 export {
   IndexedDbUnavailableError,
   UnsupportedFormatError,

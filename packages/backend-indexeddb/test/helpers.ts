@@ -3,7 +3,7 @@
  * database names, raw IndexedDB access, and a wrapper that reopens the
  * backend before every read.
  */
-import type { Backend } from '@engram/backend-api'
+import type { Backend, ChangedEntry, WatchableBackend } from '@engram/backend-api'
 import { IndexedDbBackend } from '../src/index.js'
 
 let counter = 0
@@ -54,48 +54,85 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 2
   }
 }
 
-const MUTATING = new Set(['put', 'setStatus', 'putLocalKey', 'deleteLocalKey', 'setMetadata'])
+/** The Backend methods that change storage (every other one reads). */
+const MUTATING = ['put', 'setStatus', 'putLocalKey', 'deleteLocalKey', 'setMetadata'] as const
+const READING = [
+  'get',
+  'has',
+  'getStatus',
+  'idsByStatus',
+  'treeEntryIds',
+  'rootIds',
+  'getLocalKey',
+  'listLocalKeys',
+  'getMetadata',
+  'getTips',
+  'getStoreTips',
+  'getStoreTipsUpTo',
+  'getHeight',
+  'getTree',
+  'getTreeFromTips',
+  'getStore',
+  'getStoreFromTips',
+  'findLca',
+  'getPathFromTo',
+] as const
+// Every Backend method is one or the other (a new one added to the contract fails to compile here).
+const complete: [Exclude<keyof Backend, (typeof MUTATING)[number] | (typeof READING)[number]>] extends [never] ? true : never = true
+void complete
 
 export interface Reopening {
-  backend: Backend
+  /** Exactly the Backend methods and `watch` (what IndexedDbBackend declares), nothing else. */
+  backend: WatchableBackend
   /** How many close → open round trips happened. */
   reopens(): number
   dispose(): Promise<void>
 }
 
 /**
- * A Backend whose every read first closes the IndexedDB backend and opens
- * it again (when something was written since), so each conformance query is
- * answered from what IndexedDB durably holds.
+ * A WatchableBackend whose every read first closes the IndexedDB backend and
+ * opens it again (when something was written since), so each conformance
+ * query is answered from what IndexedDB durably holds. Watchers follow the
+ * backend across reopens.
  */
 export async function createReopening(): Promise<Reopening> {
   const name = uniqueName('engram-reopen')
   let inner = await IndexedDbBackend.open(name)
   let dirty = false
   let count = 0
-  const call = (name: string, args: unknown[]): Promise<unknown> =>
-    (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[name]!(...args)
-  const backend = new Proxy({} as Backend, {
-    get(_target, prop) {
-      if (typeof prop !== 'string' || prop === 'then') return undefined
-      return async (...args: unknown[]) => {
-        if (MUTATING.has(prop)) {
-          const result = await call(prop, args)
-          dirty = true
-          return result
-        }
-        if (dirty) {
-          dirty = false
-          await inner.close()
-          inner = await IndexedDbBackend.open(name)
-          count++
-        }
-        return call(prop, args)
+  const watchers = new Map<(entries: ChangedEntry[]) => void, () => void>()
+  const call = (method: string, args: unknown[]): Promise<unknown> =>
+    (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!(...args)
+  const backend: Record<string, unknown> = {}
+  for (const method of MUTATING) {
+    backend[method] = async (...args: unknown[]) => {
+      const result = await call(method, args)
+      dirty = true
+      return result
+    }
+  }
+  for (const method of READING) {
+    backend[method] = async (...args: unknown[]) => {
+      if (dirty) {
+        dirty = false
+        await inner.close()
+        inner = await IndexedDbBackend.open(name)
+        count++
+        for (const [onEntries] of watchers) watchers.set(onEntries, inner.watch(onEntries))
       }
-    },
-  })
+      return call(method, args)
+    }
+  }
+  backend.watch = (onEntries: (entries: ChangedEntry[]) => void) => {
+    const listener = (entries: ChangedEntry[]) => onEntries(entries)
+    watchers.set(listener, inner.watch(listener))
+    return () => {
+      watchers.get(listener)?.()
+      watchers.delete(listener)
+    }
+  }
   return {
-    backend,
+    backend: backend as unknown as WatchableBackend,
     reopens: () => count,
     dispose: async () => {
       await inner.close()

@@ -1,7 +1,9 @@
 import { makeEntry, makeRoot } from '@engram/backend-api/conformance'
 import { afterEach, describe, expect, it } from 'vitest'
-import { IndexedDbBackend, type WatchedEntry } from '../src/index.js'
+import type { ChangedEntry } from '@engram/backend-api'
+import { IndexedDbBackend } from '../src/index.js'
 import { openDatabase } from '../src/open.js'
+import { SCHEMA_VERSION } from '../src/schema.js'
 import { deleteDatabase, eventually, rawOpen, rawTx, uniqueName } from './helpers.js'
 
 const opened: IndexedDbBackend[] = []
@@ -170,6 +172,38 @@ describe('schema and damaged databases', () => {
     const raw = await rawOpen(name, 1, (db) => db.createObjectStore('something-else'))
     raw.close()
     expect(await codeOf(IndexedDbBackend.open(name))).toBe('CORRUPT_STORE')
+    const after = await rawOpen(name) // left as it was: not upgraded
+    expect(after.version).toBe(1)
+    expect([...after.objectStoreNames]).toEqual(['something-else'])
+    after.close()
+  })
+
+  it('a version-1 database is upgraded in place: its entries are kept and later changes reach other handles', async () => {
+    const name = uniqueName()
+    names.push(name)
+    const root = makeRoot('v1')
+    const child = makeEntry(root.id, [root.id], { s: { data: 'x' } }, 'c')
+    const v1 = await rawOpen(name, 1, (db) => {
+      db.createObjectStore('entries')
+      db.createObjectStore('localKeys')
+      db.createObjectStore('metadata')
+    })
+    await rawTx(v1, 'entries', 'readwrite', (s) => s.put({ entry: root.entry, status: 'verified' }, root.id))
+    await rawTx(v1, 'entries', 'readwrite', (s) => s.put({ entry: child.entry, status: 'unverified' }, child.id))
+    await rawTx(v1, 'metadata', 'readwrite', (s) => s.put('kept', 'm'))
+    v1.close()
+
+    const a = await open(name)
+    const b = await open(name)
+    expect(await a.getTips(root.id)).toEqual([root.id])
+    expect(await a.getStatus(child.id)).toBe('unverified')
+    expect(await a.getMetadata('m')).toBe('kept')
+    await b.setStatus(child.id, 'verified') // a record written under version 1, rewritten: now in the change sequence
+    expect(await a.getTips(root.id)).toEqual([child.id])
+    const raw = await rawOpen(name)
+    expect(raw.version).toBe(SCHEMA_VERSION)
+    expect([...raw.transaction('entries').objectStore('entries').indexNames]).toEqual(['seq'])
+    raw.close()
   })
 
   it('a tampered entry (no longer hashing to its key) makes open fail with CORRUPT_STORE', async () => {
@@ -266,7 +300,7 @@ describe('closed under us', () => {
   it('a newer version opened in another tab: the handle lets go (BACKEND_CLOSED, upgraded)', async () => {
     const name = uniqueName()
     const b = await open(name)
-    const newer = await rawOpen(name, 2, (db) => db.createObjectStore('v2'))
+    const newer = await rawOpen(name, SCHEMA_VERSION + 1, (db) => db.createObjectStore('next'))
     newer.close()
     expect(b.closedReason).toBe('upgraded')
     expect(await codeOf(b.getTips('x'))).toBe('BACKEND_CLOSED')
@@ -289,8 +323,8 @@ describe('two handles on one database (two tabs)', () => {
     const name = uniqueName()
     const a = await open(name)
     const b = await open(name)
-    const seenByB: WatchedEntry[] = []
-    const seenByA: WatchedEntry[] = []
+    const seenByB: ChangedEntry[] = []
+    const seenByA: ChangedEntry[] = []
     b.watch((entries) => seenByB.push(...entries))
     a.watch((entries) => seenByA.push(...entries))
     const root = makeRoot('tabs')
@@ -298,7 +332,7 @@ describe('two handles on one database (two tabs)', () => {
     await Promise.all([a.put(root.id, root.entry, 'verified'), a.put(child.id, child.entry, 'unverified')])
     await eventually(() => seenByB.length === 2)
     expect(seenByB.map((e) => e.id).sort()).toEqual([root.id, child.id].sort())
-    expect(seenByB.find((e) => e.id === child.id)).toEqual({ id: child.id, tree: root.id, entry: child.entry, status: 'unverified' })
+    expect(seenByB.find((e) => e.id === child.id)).toEqual({ id: child.id, tree: root.id, status: 'unverified' })
     expect(await b.getTips(root.id)).toEqual([root.id])
 
     await a.setStatus(child.id, 'verified')
@@ -347,10 +381,122 @@ describe('two handles on one database (two tabs)', () => {
     const channel = new BroadcastChannel(`engram-indexeddb:${name}`)
     channel.postMessage({ ids: ['no-such-id', 42] })
     channel.postMessage('garbage')
-    channel.postMessage({ ids: ['no-such-id'] })
+    channel.postMessage({ seq: 'x' })
+    channel.postMessage({ seq: 1e12 }) // points past everything: one look, which finds nothing
     await new Promise((r) => setTimeout(r, 50))
     channel.close()
     expect(calls).toBe(0)
     expect(await b.has('no-such-id')).toBe(false)
+  })
+
+  it('every read sees what another handle committed before it, with no notice needed', async () => {
+    const name = uniqueName()
+    const a = await open(name)
+    const b = await open(name)
+    const root = makeRoot('fresh')
+    const child = makeEntry(root.id, [root.id], {}, 'c')
+    await a.put(root.id, root.entry, 'verified')
+    expect(await b.has(root.id)).toBe(true)
+    expect(await b.get(root.id)).toEqual(root.entry)
+    await a.put(child.id, child.entry, 'unverified')
+    expect(await b.getStatus(child.id)).toBe('unverified')
+    expect(await b.idsByStatus('unverified')).toEqual([child.id])
+    expect((await b.treeEntryIds(root.id)).sort()).toEqual([root.id, child.id].sort())
+    expect(await b.rootIds()).toEqual([root.id])
+    await a.setStatus(child.id, 'failed')
+    expect(await b.getStatus(child.id)).toBe('failed')
+    expect(await b.idsByStatus('failed')).toEqual([child.id])
+  })
+
+  it('own writes are never reported, even when another handle wrote in between', async () => {
+    const name = uniqueName()
+    const a = await open(name)
+    const b = await open(name)
+    const root = makeRoot('between')
+    const mine = makeEntry(root.id, [root.id], {}, 'mine')
+    const theirs = makeEntry(root.id, [root.id], {}, 'theirs')
+    await b.put(root.id, root.entry, 'verified')
+    await b.put(theirs.id, theirs.entry, 'verified')
+    // a has not looked since b wrote: its own writes come after b's in the change sequence, and reach its mirror with them.
+    await a.put(mine.id, mine.entry, 'verified')
+    await a.setStatus(mine.id, 'unverified')
+    const seenByA: ChangedEntry[] = []
+    a.watch((entries) => seenByA.push(...entries))
+    expect(await a.getTips(root.id)).toEqual([theirs.id])
+    expect(await a.getStatus(mine.id)).toBe('unverified')
+    await eventually(() => seenByA.length >= 2)
+    await new Promise((r) => setTimeout(r, 50))
+    expect(seenByA.map((c) => c.id)).toEqual([root.id, theirs.id])
+    expect(seenByA[1]).toEqual({ id: theirs.id, tree: root.id, status: 'verified' })
+  })
+
+  it('reads issued together share one look at IndexedDB', async () => {
+    const name = uniqueName()
+    const a = await open(name)
+    const b = await open(name)
+    const root = makeRoot('together')
+    await b.put(root.id, root.entry, 'verified')
+    const proto = IDBDatabase.prototype
+    const original = proto.transaction
+    let reads = 0
+    proto.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      if (args[1] !== 'readwrite') reads++
+      return original.apply(this, args)
+    } as IDBDatabase['transaction']
+    let answers: unknown[]
+    try {
+      answers = await Promise.all([a.getTips(root.id), a.getStoreTips(root.id, 's'), a.getHeight(root.id, root.id), a.getStatus(root.id)])
+    } finally {
+      proto.transaction = original
+    }
+    expect(answers).toEqual([[root.id], [], 0, 'verified'])
+    expect(reads).toBe(1)
+  })
+
+  it('a damaged record another handle wrote is neither taken in nor reported; later writes still are', async () => {
+    const name = uniqueName()
+    const a = await open(name)
+    const b = await open(name)
+    const seen: ChangedEntry[] = []
+    a.watch((entries) => seen.push(...entries))
+    const root = makeRoot('damaged-later')
+    await b.put(root.id, root.entry, 'verified')
+    await eventually(() => seen.length === 1)
+    const forged = makeRoot('forged')
+    const raw = await rawOpen(name)
+    // A tampered entry (does not hash to its key), and a record that is no record, both with the next sequence numbers.
+    const tampered = { entry: { ...forged.entry, tree: { ...forged.entry.tree, metadata: 'evil' } }, status: 'verified', seq: 1000, by: 'x' }
+    await rawTx(raw, 'entries', 'readwrite', (s) => s.put(tampered, forged.id))
+    await rawTx(raw, 'entries', 'readwrite', (s) => s.put({ seq: 1001 }, 'junk'))
+    raw.close()
+    expect(await a.has(forged.id)).toBe(false)
+    expect(await a.has('junk')).toBe(false)
+    expect(await a.rootIds()).toEqual([root.id])
+    const child = makeEntry(root.id, [root.id], {}, 'after')
+    await b.put(child.id, child.entry, 'verified')
+    expect(await a.getTips(root.id)).toEqual([child.id])
+    await eventually(() => seen.length === 2)
+    expect(seen.map((c) => c.id)).toEqual([root.id, child.id])
+  })
+
+  it('without BroadcastChannel, a watcher still hears of other handles\' writes', async () => {
+    const saved = Object.getOwnPropertyDescriptor(globalThis, 'BroadcastChannel')!
+    Object.defineProperty(globalThis, 'BroadcastChannel', { value: undefined, configurable: true, writable: true })
+    let a: IndexedDbBackend
+    let b: IndexedDbBackend
+    const name = uniqueName()
+    try {
+      a = await open(name)
+      b = await open(name)
+    } finally {
+      Object.defineProperty(globalThis, 'BroadcastChannel', saved)
+    }
+    const seen: ChangedEntry[] = []
+    const stop = a.watch((entries) => seen.push(...entries))
+    const root = makeRoot('no-channel')
+    await b.put(root.id, root.entry, 'verified')
+    await eventually(() => seen.length === 1)
+    expect(seen).toEqual([{ id: root.id, tree: root.id, status: 'verified' }])
+    stop()
   })
 })

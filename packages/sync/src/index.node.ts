@@ -9,4 +9,4 @@ import { HttpTransport } from './transport/http.node.js'
 setHttpTransportFactory((options) => new HttpTransport(options))
 
 export * from './index.js'
-export { HttpTransport, SYNC_PATH, type HttpTransportOptions } from './transport/http.node.js'
+export { HttpTransport, type HttpTransportOptions } from './transport/http.node.js'

@@ -68,11 +68,24 @@ export interface SyncOptions {
   maxPendingRequests?: number
   /** HTTP client and server settings. */
   http?: {
+    /** Node client: time to open a connection (default 5 s). */
     connectTimeoutMs?: number
     requestTimeoutMs?: number
     maxInFlightPerPeer?: number
     /** Told about each HTTP request this Sync completed (metrics: round trips, bytes on the wire). */
     onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
+    /**
+     * Node server: browser origins (`'https://app.example'`) whose pages may call
+     * it (CORS preflight and headers); `'*'` allows any. None by default: a
+     * request from another origin's page is refused with `UNAUTHORIZED`.
+     */
+    allowedOrigins?: readonly string[]
+    /**
+     * The `fetch` the client uses. Browsers always use `fetch` (default
+     * `globalThis.fetch`); on Node, giving one switches the client from
+     * `node:http` to `fetch`.
+     */
+    fetch?: typeof globalThis.fetch
   }
 }
 
@@ -227,10 +240,14 @@ export class Sync {
 
   // ---- transports and server ---------------------------------------------------
 
-  /** Enables the HTTP transport (Node). Idempotent. */
+  /**
+   * Enables the HTTP transport. Idempotent. On Node it is a client and a
+   * server; in a browser it is a `fetch` client only (`startServer` on an
+   * HTTP address → NO_TRANSPORT).
+   */
   enableHttpTransport(): void {
     this.#check()
-    if (!httpFactory) throw new NoTransportError('the HTTP transport needs Node (import @engram/sync under the node condition)')
+    if (!httpFactory) throw new NoTransportError('the HTTP transport needs fetch or Node, and this runtime has neither')
     if (this.#transports.some((t) => t.handles('127.0.0.1:1'))) return
     this.#transports.push(httpFactory(this.#options.http))
     this.#kickQueue()

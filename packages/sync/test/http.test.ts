@@ -1,13 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MemoryBackend } from '@engram/backend-memory'
 import { Instance } from '@engram/core'
 import { DocStore, Permission } from '@engram/database'
-import { enableSync, type BootstrapPendingError } from '../src/index.node.js'
+import { enableSync, type BootstrapPendingError, type SyncOptions } from '../src/index.node.js'
 import { contents, expectCode, FAST, node, openOn, put, shared, type Node } from './helpers.js'
 
 const open: Node[] = []
+/** The client the nodes of the running suite use: node:http (the default on Node) or fetch. */
+let client: SyncOptions = {}
 async function make(name: string, backend?: MemoryBackend): Promise<Node> {
-  const n = await node(name, 'http', {}, backend)
+  const n = await node(name, 'http', client, backend)
   open.push(n)
   return n
 }
@@ -44,7 +46,15 @@ async function pair() {
   return { a, b, db, bdb }
 }
 
-describe('sync over HTTP on 127.0.0.1', () => {
+const CLIENTS: [string, SyncOptions][] = [
+  ['node:http', {}],
+  ['fetch', { http: { fetch: globalThis.fetch } }],
+]
+
+describe.each(CLIENTS)('sync over HTTP on 127.0.0.1 (%s client)', (_, options) => {
+  beforeEach(() => {
+    client = options
+  })
   it('lifecycle: NO_TRANSPORT, SERVER_RUNNING, SERVER_NOT_RUNNING, restartable server, SYNC_CLOSED after close', async () => {
     const instance = await Instance.open(new MemoryBackend(), { argon2: FAST })
     const sync = await enableSync(instance)
@@ -223,7 +233,7 @@ describe('sync over HTTP on 127.0.0.1', () => {
     const backend = new MemoryBackend()
     const a = await make('alice')
     const db = await shared(a, 'open', { wildcard: 'write' })
-    const b1 = await node('bob', 'http', {}, backend)
+    const b1 = await node('bob', 'http', client, backend)
     const bdb1 = await b1.sync.requestDatabaseAccess(a.address, db.id, b1.user, await b1.user.getDefaultKey(), Permission.write(10))
     const address = a.address
     await a.sync.stopServer()

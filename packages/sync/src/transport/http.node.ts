@@ -6,16 +6,22 @@
  * `{ error: { code, message } }`. The client uses one keep-alive agent,
  * with connect and total timeouts (`PEER_UNREACHABLE`). The server caps
  * header and request time and the requests in flight per peer (503), and
- * `close()` ends every socket.
+ * `close()` ends every socket. CORS is opt-in: the server answers
+ * preflights and adds `access-control-allow-origin` only for the origins in
+ * `allowedOrigins` (none by default), and refuses (403 `UNAUTHORIZED`) a
+ * request whose `Origin` is neither allowed nor the server's own. With a
+ * `fetch` option, the client side goes through {@link FetchTransport}.
  */
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
-import { BadRequestError, BusyError, errorFromWire, PayloadTooLargeError, PeerUnreachableError, SyncError } from '../errors.js'
+import { BadRequestError, BusyError, PayloadTooLargeError, PeerUnreachableError, SyncError, UnauthorizedError } from '../errors.js'
 import { MAX_MESSAGE_BYTES } from '../protocol.js'
+import { FetchTransport } from './fetch.js'
+import { decodeReply, formatAddress, parseAddress, STATUS, SYNC_PATH } from './http-common.js'
 import { errorBody } from './inproc.js'
 import type { RequestHandler, Transport, TransportServer } from './types.js'
 
-export const SYNC_PATH = '/engram/v1/sync'
+export { SYNC_PATH }
 
 /** Options of {@link HttpTransport}. */
 export interface HttpTransportOptions {
@@ -27,33 +33,31 @@ export interface HttpTransportOptions {
   maxInFlightPerPeer?: number
   /** Told about each request this client completed (for metrics: round trips, bytes on the wire). */
   onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
+  /**
+   * Browser origins (`'https://app.example'`, `'http://localhost:5173'`) whose
+   * pages may call this server (CORS); `'*'` allows every origin. None by default.
+   */
+  allowedOrigins?: readonly string[]
+  /** When given, client requests go through `fetch` (this function) instead of `node:http`. */
+  fetch?: typeof globalThis.fetch
 }
 
-const STATUS: Record<string, number> = {
-  BAD_REQUEST: 400,
-  PROTOCOL_MISMATCH: 400,
-  INVALID_ENTRY: 400,
-  HANDSHAKE_FAILED: 401,
-  UNAUTHORIZED: 403,
-  DATABASE_NOT_FOUND: 404,
-  BOOTSTRAP_PENDING: 409,
-  BOOTSTRAP_REJECTED: 409,
-  PAYLOAD_TOO_LARGE: 413,
-  TOO_MANY_REQUESTS: 429,
-  BUSY: 503,
-  INTERNAL: 500,
+/** Checks and normalises `allowedOrigins` (an origin is `scheme://host[:port]`, lower case, no path). */
+export function checkOrigins(origins: readonly string[] | undefined): Set<string> {
+  const out = new Set<string>()
+  if (origins === undefined) return out
+  if (!Array.isArray(origins)) throw new TypeError('allowedOrigins must be an array of origins')
+  for (const o of origins) {
+    if (o === '*') {
+      out.add(o)
+      continue
+    }
+    if (typeof o !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?$/i.test(o))
+      throw new TypeError(`allowedOrigins: ${JSON.stringify(o)?.slice(0, 80)} is not an origin (scheme://host[:port], no path)`)
+    out.add(o.toLowerCase())
+  }
+  return out
 }
-
-/** `host:port` → URL parts; IPv6 hosts in brackets. */
-function parseAddress(address: string): { host: string; port: number } | undefined {
-  const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(address)
-  if (!m) return undefined
-  const port = Number(m[2])
-  if (port > 65535) return undefined
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port }
-}
-
-const formatAddress = (host: string, port: number): string => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)
 
 /** A reused keep-alive socket turned out closed before any reply (retried once). */
 class StaleSocketError extends PeerUnreachableError {
@@ -64,6 +68,8 @@ class StaleSocketError extends PeerUnreachableError {
 
 export class HttpTransport implements Transport {
   readonly #agent: Agent
+  readonly #origins: Set<string>
+  readonly #fetchClient: FetchTransport | undefined
   readonly #connectTimeoutMs: number
   readonly #requestTimeoutMs: number
   readonly #maxInFlight: number
@@ -75,11 +81,14 @@ export class HttpTransport implements Transport {
     this.#requestTimeoutMs = options.requestTimeoutMs ?? 60_000
     this.#maxInFlight = options.maxInFlightPerPeer ?? 16
     this.#onExchange = options.onExchange
+    this.#origins = checkOrigins(options.allowedOrigins)
+    this.#fetchClient =
+      options.fetch === undefined ? undefined : new FetchTransport({ fetch: options.fetch, requestTimeoutMs: this.#requestTimeoutMs, onExchange: options.onExchange })
     this.#agent = new Agent({ keepAlive: true, maxSockets: 8, timeout: this.#requestTimeoutMs })
   }
 
   handles(address: string): boolean {
-    return parseAddress(address) !== undefined
+    return parseAddress(address) !== undefined || (this.#fetchClient?.handles(address) ?? false)
   }
 
   async listen(address: string, handler: RequestHandler): Promise<TransportServer> {
@@ -121,10 +130,14 @@ export class HttpTransport implements Transport {
 
   async #serve(req: IncomingMessage, res: ServerResponse, handler: RequestHandler, inFlight: Map<string, number>): Promise<void> {
     const remote = `${req.socket.remoteAddress ?? '?'}`
+    // CORS (opt-in): an Origin header is a browser page; only allowed origins get the CORS headers.
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin.toLowerCase() : undefined
+    const allowed = origin !== undefined && (this.#origins.has('*') || this.#origins.has(origin))
+    const cors: Record<string, string> = allowed ? { 'access-control-allow-origin': this.#origins.has('*') ? '*' : origin!, vary: 'Origin' } : {}
     const send = (status: number, body: object): void => {
       if (res.headersSent || res.destroyed) return
       const text = JSON.stringify(body)
-      const headers: Record<string, string | number> = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }
+      const headers: Record<string, string | number> = { ...cors, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }
       if (status === 413) headers.connection = 'close'
       res.writeHead(status, headers)
       res.end(text)
@@ -133,9 +146,29 @@ export class HttpTransport implements Transport {
       const body = errorBody(err)
       send(STATUS[body.code] ?? 422, { error: body })
     }
-    if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== SYNC_PATH) {
+    const onRoute = (req.url ?? '').split('?')[0] === SYNC_PATH
+    if (onRoute && req.method === 'OPTIONS') {
+      req.resume()
+      if (!allowed) return fail(new UnauthorizedError(`origin ${JSON.stringify(origin ?? null).slice(0, 80)} is not allowed`))
+      res.writeHead(204, {
+        ...cors,
+        'access-control-allow-methods': 'POST',
+        'access-control-allow-headers': 'content-type',
+        'access-control-max-age': '600',
+        'content-length': 0,
+      })
+      res.end()
+      return
+    }
+    if (req.method !== 'POST' || !onRoute) {
       req.resume()
       send(404, { error: { code: 'BAD_REQUEST', message: `only POST ${SYNC_PATH} is served` } })
+      return
+    }
+    // A page of another origin that was not allowed: refused before any work (a page of this server's own origin is fine).
+    if (origin !== undefined && !allowed && origin !== `http://${String(req.headers.host ?? '').toLowerCase()}`) {
+      req.resume()
+      fail(new UnauthorizedError(`origin ${JSON.stringify(origin).slice(0, 80)} is not allowed`))
       return
     }
     const declared = Number(req.headers['content-length'] ?? 0)
@@ -198,6 +231,7 @@ export class HttpTransport implements Transport {
   }
 
   async request(address: string, message: object, signal: AbortSignal): Promise<unknown> {
+    if (this.#fetchClient) return this.#fetchClient.request(address, message, signal)
     try {
       return await this.#request(address, message, signal)
     } catch (err) {
@@ -260,17 +294,12 @@ export class HttpTransport implements Transport {
             } catch {
               // a metrics callback never fails a request
             }
-            let parsedBody: unknown
             try {
-              parsedBody = JSON.parse(Buffer.concat(chunks).toString('utf8'))
-            } catch {
-              if (res.statusCode === 503) return done(() => reject(new BusyError()))
-              return done(() => reject(new BadRequestError(`peer answered ${res.statusCode} with a body that is not JSON`)))
+              const reply = decodeReply(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'))
+              done(() => resolve(reply))
+            } catch (err) {
+              done(() => reject(err))
             }
-            const error = (parsedBody as { error?: { code?: unknown; message?: unknown; requestId?: unknown } } | null)?.error
-            if (error !== undefined && error !== null) return done(() => reject(errorFromWire(error.code, error.message, error)))
-            if (res.statusCode !== 200) return done(() => reject(new BadRequestError(`peer answered HTTP ${res.statusCode}`)))
-            done(() => resolve(parsedBody))
           })
         },
       )
@@ -295,6 +324,7 @@ export class HttpTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    await this.#fetchClient?.close()
     for (const c of this.#controllers) c.abort()
     this.#controllers.clear()
     this.#agent.destroy()
