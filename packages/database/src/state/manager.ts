@@ -269,13 +269,37 @@ export class StateManager {
       const known = this.#risks.get(tree)
       if (known !== undefined) return known
       const epoch = this.#epoch(tree)
-      const settings = await this.#backend.getStore(tree, SETTINGS)
+      const settings = await this.#settingsEntries(tree)
       if (this.#risks.has(tree) || epoch !== this.#epoch(tree)) continue
       const risk: CutRisk = { writes: new Map(), risky: false }
       for (const e of settings) countAuthWrites(risk, e)
       this.#risks.set(tree, risk)
       return risk
     }
+  }
+
+  /**
+   * issue 10: every verified entry of the settings store, walked down its
+   * store parents from its store tips (each member is a tip or a store parent
+   * of one), rather than `getStore`: a backend that answers store tips
+   * without loading the whole graph (SQLite after a reopen) then reads only
+   * the settings entries.
+   */
+  async #settingsEntries(tree: Id): Promise<Entry[]> {
+    const tips = await this.#backend.getStoreTips(tree, SETTINGS)
+    const seen = new Set<Id>(tips)
+    const stack = [...tips]
+    const out: Entry[] = []
+    while (stack.length > 0) {
+      const entry = await this.#backend.get(stack.pop()!)
+      out.push(entry)
+      for (const p of storeParents(entry, SETTINGS))
+        if (!seen.has(p)) {
+          seen.add(p)
+          stack.push(p)
+        }
+    }
+    return out
   }
 
   /**
