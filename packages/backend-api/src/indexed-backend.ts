@@ -64,7 +64,11 @@ export abstract class IndexedBackend extends AbstractBackend {
     this.#epochs.set(tree, (this.#epochs.get(tree) ?? 0) + 1)
   }
 
-  /** The skeletons ({@link skeletonFromGraphText}) of every verified entry of `tree`. */
+  /**
+   * The skeletons ({@link skeletonFromGraphText}) of every verified entry of
+   * `tree`, best in the order they became verified (parents first: the index
+   * is then built in one pass; any order is still right).
+   */
   protected abstract loadGraph(tree: Id): Promise<Map<Id, Entry>>
   /** Full entries for verified ids of a tree, in the order given. */
   protected abstract readVerified(ids: readonly Id[]): Promise<Entry[]>
@@ -97,6 +101,11 @@ export abstract class IndexedBackend extends AbstractBackend {
     else if (!verified && held) this.#indexes.delete(tree)
   }
 
+  /** Whether the graph index of `tree` is loaded (then graph answers cost no I/O). */
+  protected hasIndex(tree: Id): boolean {
+    return this.#indexes.has(tree)
+  }
+
   /** Forgets every index (e.g. on close). */
   protected clearIndexes(): void {
     this.#indexes.clear()
@@ -110,7 +119,7 @@ export abstract class IndexedBackend extends AbstractBackend {
       const epoch = this.#epochs.get(tree) ?? 0
       const graph = await this.loadGraph(tree)
       if ((this.#epochs.get(tree) ?? 0) !== epoch || this.#indexes.has(tree)) continue
-      const built = TreeIndex.build(graph)
+      const built = TreeIndex.fromOrdered(graph)
       this.#indexes.set(tree, built)
       return built
     }

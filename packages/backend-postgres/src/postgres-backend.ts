@@ -132,7 +132,7 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
       byStatus: `SELECT id FROM ${s}.entries WHERE status = $1`,
       treeIds: `SELECT id FROM ${s}.entries WHERE tree = $1`,
       roots: `SELECT id FROM ${s}.entries WHERE is_root`,
-      graph: `SELECT t.version, e.id, e.graph FROM ${s}.trees t LEFT JOIN ${s}.entries e ON e.tree = t.tree AND e.status = 0 WHERE t.tree = $1`,
+      graph: `SELECT t.version, e.id, e.graph FROM ${s}.trees t LEFT JOIN ${s}.entries e ON e.tree = t.tree AND e.status = 0 WHERE t.tree = $1 ORDER BY e.seq`,
       since: `SELECT id, status, seq, graph FROM ${s}.entries WHERE tree = $1 AND seq > $2 ORDER BY seq`,
       versions: `SELECT tree, version FROM ${s}.trees`,
       putKey: `INSERT INTO ${s}.local_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET key = excluded.key`,
@@ -227,6 +227,7 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
 
   #ownWrite(tree: Id, seq: number): void {
     const seen = this.#seen.get(tree) ?? 0
+    if (seq <= seen) return // a take-in already passed it
     if (seq === seen + 1) this.#seen.set(tree, seq)
     else this.#own.add(`${tree}\u0000${seq}`)
   }
@@ -391,10 +392,13 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
       const rows = await this.#q<ChangeRow>(this.#t.since!, [tree, seen])
       const changed: ChangedEntry[] = []
       let top = seen
+      // Take-ins run one at a time, so only this handle's own writes (`#ownWrite`, while this query
+      // was in flight) can have moved `#seen` past `seen`: rows up to there are its own.
+      const ownUpTo = this.#seen.get(tree) ?? 0
       for (const r of rows) {
         const seq = Number(r.seq)
         top = Math.max(top, seq)
-        if (this.#own.delete(`${tree}\u0000${seq}`)) continue
+        if (this.#own.delete(`${tree}\u0000${seq}`) || seq <= ownUpTo) continue
         const status = STATUS_NAME[r.status]
         if (status === undefined) continue
         this.noteChanged(tree, r.id, status === 'verified', () => this.#skeleton(r.graph, tree))

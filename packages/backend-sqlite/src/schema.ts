@@ -11,7 +11,7 @@ import { CorruptStoreError, UnsupportedFormatError } from '@engram/backend-api'
 /** "Engr" in the SQLite header's application id field. */
 export const APPLICATION_ID = 0x456e6772
 /** The schema version this code writes and reads. Migrations from older versions go in {@link MIGRATIONS}. */
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** Status codes in the `status` column. */
 export const STATUS_CODE = { verified: 0, unverified: 1, failed: 2 } as const
@@ -44,8 +44,39 @@ CREATE TABLE IF NOT EXISTS checkpoints (
 ) WITHOUT ROWID;
 `
 
-/** Upgrades from version `from` to `from + 1`, run inside one transaction. None yet. */
-const MIGRATIONS: Record<number, string> = {}
+/**
+ * Version 2: tips, store tips and heights kept in SQL (see sqlite-backend.ts,
+ * "heads"), so a reopened file answers them without loading its graph.
+ * - entries.height: the tree height, set when the entry became verified in a
+ *   regular database (NULL otherwise);
+ * - heads: the tips (store '') and store tips of each regular database, with heights;
+ * - shapes: per database, whether it is regular (every entry became verified
+ *   after its parents, none left verified); an irregular one (or one with no
+ *   row: written by version 1) is answered from the in-memory graph index.
+ * - the status and root indexes hold only the rows they are asked for
+ *   (unsettled entries, roots): a commit no longer writes two index pages at
+ *   random places (the key was a random id).
+ */
+const V2_TABLES = `
+DROP INDEX IF EXISTS entries_status;
+DROP INDEX IF EXISTS entries_root;
+CREATE INDEX IF NOT EXISTS entries_unsettled ON entries (status, id) WHERE status <> 0;
+CREATE INDEX IF NOT EXISTS entries_roots ON entries (id) WHERE is_root = 1;
+CREATE TABLE IF NOT EXISTS heads (
+  tree   TEXT NOT NULL,
+  store  TEXT NOT NULL,
+  id     TEXT NOT NULL,
+  height INTEGER NOT NULL,
+  PRIMARY KEY (tree, store, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shapes (tree TEXT PRIMARY KEY, irregular INTEGER NOT NULL) WITHOUT ROWID;
+`
+
+/** Upgrades from version `from` to `from + 1`, run inside one transaction. */
+const MIGRATIONS: Record<number, string> = {
+  // Databases written before have no `shapes` row: they stay answered from the graph index.
+  1: 'ALTER TABLE entries ADD COLUMN height INTEGER;' + V2_TABLES,
+}
 
 /**
  * Checks that `db` is an empty file or an Engram file this code can read,
@@ -86,7 +117,7 @@ function createFresh(db: BetterSqlite3.Database, path: string): void {
     if (appId === APPLICATION_ID && version === SCHEMA_VERSION) return
     const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number
     if (appId !== 0 || version !== 0 || objects !== 0) throw new CorruptStoreError(path, 'another program wrote it while Engram was creating it')
-    db.exec(SCHEMA_V1)
+    db.exec(SCHEMA_V1 + 'ALTER TABLE entries ADD COLUMN height INTEGER;' + V2_TABLES)
     db.pragma(`application_id = ${APPLICATION_ID}`)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()

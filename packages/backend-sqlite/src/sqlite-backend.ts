@@ -8,6 +8,19 @@
  * graph column on first use and kept current by this handle's writes and by
  * polling `PRAGMA data_version` for other processes' writes (which `watch`
  * also reports).
+ *
+ * Heads (schema version 2): tips, store tips and heights of a regular
+ * database are also kept in SQL, in the transaction of each write that
+ * makes an entry verified, so a reopened file answers them without loading
+ * its whole graph (reopen + first read stays flat as history grows). A
+ * database is regular while every entry became verified after its main
+ * parents (verified entries of that database) and its store parents
+ * (verified members of that store), and none left `verified`: then an
+ * entry's height never changes, a new entry has no verified child yet, and
+ * the tips are the old tips minus its parents plus itself. Anything else (an
+ * entry arriving before its parents, a status change away from `verified`,
+ * a database written by schema version 1) marks it irregular for good, and
+ * it is answered from the graph index as before.
  */
 import BetterSqlite3 from 'better-sqlite3'
 import {
@@ -69,6 +82,19 @@ interface Row {
 
 type Statement = BetterSqlite3.Statement
 
+/** The `store` of main tips in the `heads` table (a control character: no store name holds one). */
+const MAIN = '\u0001'
+
+/** Whether a graph record ({@link graphText}) has a node for `store`. */
+function holdsStore(graph: string, store: string): boolean {
+  try {
+    const parsed = JSON.parse(graph) as [unknown, [string, unknown][]]
+    return Array.isArray(parsed[1]) && parsed[1].some((s) => Array.isArray(s) && s[0] === store)
+  } catch {
+    return false
+  }
+}
+
 /** Turns a better-sqlite3 failure into a typed error; anything else passes through. */
 function storageError(err: unknown, path: string): unknown {
   if (err instanceof EngramError || err instanceof TypeError || err instanceof RangeError) return err
@@ -92,6 +118,10 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
   readonly path: string
   readonly #db: BetterSqlite3.Database
   readonly #s: Record<string, Statement>
+  /** Inserts a verified entry and keeps the heads, in one transaction. */
+  readonly #putVerified: BetterSqlite3.Transaction<(id: Id, tree: Id, isRoot: number, graph: string, body: string, skeleton: Entry) => number | undefined>
+  /** Changes a status and keeps the heads, in one transaction. */
+  readonly #setStatusTx: BetterSqlite3.Transaction<(id: Id, code: number) => { seq: number; tree: Id; graph: string; height: number | null } | undefined>
   readonly #watchIntervalMs: number
   #closed = false
   /** `PRAGMA data_version` when other processes' writes were last taken in. */
@@ -113,15 +143,18 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
       insert: p(
         'INSERT INTO entries (id, tree, status, is_root, seq, graph, body) VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM entries), ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq',
       ),
-      setStatus: p('UPDATE entries SET status = ?, seq = (SELECT max(seq) + 1 FROM entries) WHERE id = ? AND status <> ? RETURNING seq, tree, graph'),
+      setStatus: p('UPDATE entries SET status = ?, seq = (SELECT max(seq) + 1 FROM entries) WHERE id = ? AND status <> ? RETURNING seq, tree, graph, height'),
       body: p('SELECT body FROM entries WHERE id = ?'),
       verifiedBody: p('SELECT body FROM entries WHERE id = ? AND status = 0'),
       has: p('SELECT 1 FROM entries WHERE id = ?'),
       status: p('SELECT status FROM entries WHERE id = ?'),
-      byStatus: p('SELECT id FROM entries WHERE status = ?'),
+      // `status <> 0` lets the unsettled-only index serve the query; verified ids are a scan (rarely asked).
+      byStatus: p('SELECT id FROM entries WHERE status = ? AND status <> 0'),
+      verifiedIds: p('SELECT id FROM entries WHERE status = 0'),
       treeIds: p('SELECT id FROM entries WHERE tree = ?'),
       roots: p('SELECT id FROM entries WHERE is_root = 1'),
-      graph: p('SELECT id, graph FROM entries WHERE tree = ? AND status = 0'),
+      // In the order entries became verified (parents first): the index then builds in one pass.
+      graph: p('SELECT id, graph FROM entries WHERE tree = ? AND status = 0 ORDER BY seq'),
       since: p('SELECT id, tree, status, seq, graph FROM entries WHERE seq > ? ORDER BY seq'),
       maxSeq: p('SELECT coalesce(max(seq), 0) FROM entries'),
       putKey: p('INSERT INTO local_keys (name, key) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET key = excluded.key'),
@@ -139,10 +172,31 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
       getCheckpoints: p('SELECT tips, height, data FROM checkpoints WHERE tree = ? AND store = ? AND kind = ? ORDER BY height DESC, tips LIMIT ?'),
       deleteTreeCheckpoints: p('DELETE FROM checkpoints WHERE tree = ?'),
       deleteStoreCheckpoints: p('DELETE FROM checkpoints WHERE tree = ? AND store = ?'),
+      parentRow: p('SELECT tree, status, height, graph FROM entries WHERE id = ?'),
+      shape: p('SELECT irregular FROM shapes WHERE tree = ?'),
+      setShape: p('INSERT INTO shapes (tree, irregular) VALUES (?, ?) ON CONFLICT (tree) DO UPDATE SET irregular = max(irregular, excluded.irregular)'),
+      setHeight: p('UPDATE entries SET height = ? WHERE id = ?'),
+      dropHead: p('DELETE FROM heads WHERE tree = ? AND store = ? AND id = ?'),
+      addHead: p('INSERT INTO heads (tree, store, id, height) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+      heads: p('SELECT id, height FROM heads WHERE tree = ? AND store = ?'),
+      heightOf: p('SELECT tree, status, height FROM entries WHERE id = ?'),
     }
+    this.#s.shape!.pluck()
+    this.#putVerified = db.transaction((id: Id, tree: Id, isRoot: number, graph: string, body: string, skeleton: Entry): number | undefined => {
+      const seq = (this.#s.insert!.all(id, tree, STATUS_CODE.verified, isRoot, graph, body) as number[])[0]
+      if (seq !== undefined) this.#becameVerified(tree, id, skeleton, isRoot === 1)
+      return seq
+    })
+    this.#setStatusTx = db.transaction((id: Id, code: number): { seq: number; tree: Id; graph: string; height: number | null } | undefined => {
+      const row = (this.#s.setStatus!.all(code, id, code) as { seq: number; tree: Id; graph: string; height: number | null }[])[0]
+      if (row === undefined) return undefined
+      if (code === STATUS_CODE.verified) this.#becameVerified(row.tree, id, skeletonFromGraphText(row.graph, row.tree), id === row.tree)
+      else if (row.height !== null) this.#s.setShape!.run(row.tree, 1) // a verified entry of a regular database left `verified`
+      return row
+    })
     this.#s.maxSeq!.pluck()
     this.#s.insert!.pluck()
-    for (const name of ['byStatus', 'treeIds', 'roots', 'listKeys', 'has', 'status', 'body', 'verifiedBody', 'getKey', 'getMeta'] as const) this.#s[name]!.pluck()
+    for (const name of ['byStatus', 'verifiedIds', 'treeIds', 'roots', 'listKeys', 'has', 'status', 'body', 'verifiedBody', 'getKey', 'getMeta'] as const) this.#s[name]!.pluck()
     this.#dataVersion = db.pragma('data_version', { simple: true }) as number
     this.#seenSeq = this.#s.maxSeq!.get() as number
   }
@@ -223,12 +277,17 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     const checked = checkPut(id, entry, status)
     const tree = entryTree(id, checked)
     this.#run(() => {
-      const seq = this.#s.insert!.get(id, tree, STATUS_CODE[status], isRootEntry(checked) ? 1 : 0, graphText(checked), JSON.stringify(checked)) as
-        | number
-        | undefined
-      if (seq === undefined) return
-      this.#ownWrite(seq)
-      if (status === 'verified') this.indexAdded(tree, id, entrySkeleton(checked))
+      const isRoot = isRootEntry(checked) ? 1 : 0
+      if (status === 'verified') {
+        const skeleton = entrySkeleton(checked)
+        const seq = this.#putVerified.immediate(id, tree, isRoot, graphText(checked), JSON.stringify(checked), skeleton)
+        if (seq === undefined) return
+        this.#ownWrite(seq)
+        this.indexAdded(tree, id, skeleton)
+        return
+      }
+      const seq = (this.#s.insert!.all(id, tree, STATUS_CODE[status], isRoot, graphText(checked), JSON.stringify(checked)) as number[])[0]
+      if (seq !== undefined) this.#ownWrite(seq)
     })
   }
 
@@ -260,7 +319,7 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     assertString(id, 'id')
     this.#run(() => {
       const code = STATUS_CODE[status]
-      const row = this.#s.setStatus!.get(code, id, code) as { seq: number; tree: Id; graph: string } | undefined
+      const row = this.#setStatusTx.immediate(id, code)
       if (row === undefined) {
         if (this.#s.has!.get(id) === undefined) throw new EntryNotFoundError(id)
         return
@@ -273,7 +332,8 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
 
   async idsByStatus(status: VerificationStatus): Promise<Id[]> {
     const wanted = assertStatus(status)
-    return (this.#run(() => this.#s.byStatus!.all(STATUS_CODE[wanted])) as Id[]).sort(compareIds)
+    const ids = this.#run(() => (wanted === 'verified' ? this.#s.verifiedIds!.all() : this.#s.byStatus!.all(STATUS_CODE[wanted]))) as Id[]
+    return ids.sort(compareIds)
   }
 
   async treeEntryIds(tree: Id): Promise<Id[]> {
@@ -345,6 +405,82 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     assertString(tree, 'tree')
     if (store === undefined) this.#run(() => this.#s.deleteTreeCheckpoints!.run(tree))
     else this.#run(() => this.#s.deleteStoreCheckpoints!.run(tree, assertString(store, 'store')))
+  }
+
+  // ---- heads: tips and heights in SQL (see the module comment) ------------------
+
+  /** Keeps the heads for an entry of `tree` that just became verified (inside its write transaction). */
+  #becameVerified(tree: Id, id: Id, skeleton: Entry, isRoot: boolean): void {
+    const s = this.#s
+    let shape = s.shape!.get(tree) as number | undefined
+    if (shape === undefined) {
+      // A database starts regular with its root; anything verified before its root makes it irregular.
+      shape = isRoot ? 0 : 1
+      s.setShape!.run(tree, shape)
+    }
+    if (shape !== 0) return
+    const rows = new Map<Id, { tree: Id; status: number; height: number | null; graph: string } | undefined>()
+    const row = (p: Id) => {
+      if (!rows.has(p)) rows.set(p, s.parentRow!.get(p) as { tree: Id; status: number; height: number | null; graph: string } | undefined)
+      return rows.get(p)
+    }
+    const irregular = () => void s.setShape!.run(tree, 1)
+    let height = 0
+    for (const p of skeleton.tree.parents) {
+      const r = row(p)
+      if (r === undefined || r.tree !== tree || r.status !== 0 || r.height === null) return irregular()
+      height = Math.max(height, r.height + 1)
+    }
+    for (const sub of skeleton.subtrees)
+      for (const p of sub.parents) {
+        const r = row(p)
+        if (r === undefined || r.tree !== tree || r.status !== 0 || r.height === null || !holdsStore(r.graph, sub.name)) return irregular()
+      }
+    s.setHeight!.run(height, id)
+    for (const p of skeleton.tree.parents) s.dropHead!.run(tree, MAIN, p)
+    s.addHead!.run(tree, MAIN, id, height)
+    for (const sub of skeleton.subtrees) {
+      for (const p of sub.parents) s.dropHead!.run(tree, sub.name, p)
+      s.addHead!.run(tree, sub.name, id, height)
+    }
+  }
+
+  /** The heads of `store` (MAIN: the tips) of a regular database, sorted as the index sorts them; `undefined` when the index is loaded or the database is not regular. */
+  #headsOf(tree: Id, store: string): Id[] | undefined {
+    if (this.hasIndex(tree)) return undefined
+    this.#takeIn()
+    return this.#run(() => {
+      if (this.#s.shape!.get(tree) !== 0) return undefined
+      const rows = this.#s.heads!.all(tree, store) as { id: Id; height: number }[]
+      rows.sort((a, b) => a.height - b.height || compareIds(a.id, b.id))
+      return rows.map((r) => r.id)
+    })
+  }
+
+  override async getTips(tree: Id): Promise<Id[]> {
+    assertString(tree, 'tree')
+    return this.#headsOf(tree, MAIN) ?? super.getTips(tree)
+  }
+
+  override async getStoreTips(tree: Id, store: string): Promise<Id[]> {
+    assertString(tree, 'tree')
+    assertString(store, 'store')
+    return this.#headsOf(tree, store) ?? super.getStoreTips(tree, store)
+  }
+
+  override async getHeight(tree: Id, id: Id): Promise<number> {
+    assertString(tree, 'tree')
+    assertString(id, 'id')
+    if (!this.hasIndex(tree)) {
+      this.#takeIn()
+      const height = this.#run(() => {
+        if (this.#s.shape!.get(tree) !== 0) return undefined
+        const r = this.#s.heightOf!.get(id) as { tree: Id; status: number; height: number | null } | undefined
+        return r !== undefined && r.tree === tree && r.status === 0 && r.height !== null ? r.height : undefined
+      })
+      if (height !== undefined) return height
+    }
+    return super.getHeight(tree, id)
   }
 
   // ---- graph index and other processes' writes ----------------------------------

@@ -5,7 +5,7 @@
  * entries, and (shared by every Engine over the same backend object) the
  * kept tips and store states.
  */
-import { entryTree, type Backend, type Entry, type Id } from '@engram/backend-api'
+import { canWatch, entryTree, type Backend, type Entry, type Id } from '@engram/backend-api'
 import { ed25519 as defaultEd25519, type Ed25519 } from '@engram/crypto'
 import type { Doc } from '../crdt/index.js'
 import { UnauthorizedError } from '../errors.js'
@@ -13,6 +13,7 @@ import type { DelegationContext } from '../auth/index.js'
 import { StateManager } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
+import { followBackend, type HookSet } from './follow.js'
 import { WriteHooks, type WriteEvent } from './hooks.js'
 import { receiveEntries, type ReceiveInput, type ReceiveOptions, type ReceiveResult } from './receive.js'
 
@@ -37,6 +38,8 @@ export interface EngineShared {
   waitingLoaded: boolean
   /** Serialises `receiveEntries` calls. */
   receiving: Promise<unknown>
+  /** The write hooks of every Engine over this backend (told about other processes' writes). */
+  readonly hooks: HookSet
 }
 
 const sharedByBackend = new WeakMap<Backend, EngineShared>()
@@ -66,9 +69,13 @@ export class Engine {
         unsettled: new Map(),
         waitingLoaded: false,
         receiving: Promise.resolve(),
+        hooks: new Set(),
       }
       sharedByBackend.set(backend, shared)
+      // Other processes' writes (issue 10): followed for as long as the backend is open.
+      if (canWatch(backend)) followBackend(backend, shared.states, shared.hooks)
     }
+    shared.hooks.add(new WeakRef(this.hooks))
     sharedByEngine.set(this, shared)
   }
 

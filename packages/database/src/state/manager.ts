@@ -22,12 +22,13 @@
  * iteratively (no recursion however long the history), with computed states
  * kept in a bounded LRU cache.
  */
-import { entryId, type Backend, type Entry, type Id } from '@engram/backend-api'
+import { entryId, type Backend, type Checkpoint, type Entry, type Id } from '@engram/backend-api'
 import { afterLinearStep, computeCut, IncrementalCut, NO_CUT, type Cut, type CutEntry } from '../auth/cut.js'
 import { authNamesWritten, cutEntry } from '../auth/cut-facts.js'
 import { Doc } from '../crdt/index.js'
 import { INDEX_STORE, isSystemStore, registeredType } from '../store/index-store.js'
 import type { StoreCrdt } from '../store/types.js'
+import { DurableCheckpoints } from './durable-checkpoints.js'
 import { LruCache } from './lru.js'
 import { TipsMemo } from './memo.js'
 import { advanceTips, noIds, normalizeTips, sameTips, tipsKey } from './tips.js'
@@ -129,6 +130,9 @@ const CHECKPOINT_MIN = 64
 const CHECKPOINT_MAX = 8192
 const CHECKPOINT_COST_FACTOR = 4
 
+/** How many recently applied ids {@link StateManager.wasApplied} remembers (then it starts over). */
+const APPLIED_KEPT = 16384
+
 /** The settings store, whose auth values a cut may override. */
 const SETTINGS = '_settings'
 
@@ -143,6 +147,10 @@ export class StateManager {
   readonly signers = new TipsMemo<unknown>()
   /** Store types registered in `_index` at given tips (`''` = not registered). */
   readonly registered = new TipsMemo<string>()
+  /** Durable checkpoints, when the backend keeps them (issue 10; durable-checkpoints.ts). */
+  readonly #durable: DurableCheckpoints | undefined
+  /** Ids taken in lately (issue 10: a change feed may report one again); cleared past APPLIED_KEPT. */
+  readonly #applied = new Set<Id>()
   readonly #risks = new Map<Id, CutRisk>()
   readonly #registrations = new Map<Id, Registrations>()
   /** Cuts at tips other than the current ones, by `tree|tipsKey`. */
@@ -158,6 +166,35 @@ export class StateManager {
   constructor(backend: Backend, cacheSize = 256) {
     this.#backend = backend
     this.#cache = new LruCache(cacheSize)
+    this.#durable = DurableCheckpoints.over(backend)
+  }
+
+  // ---- durable checkpoints (issue 10) -------------------------------------------
+
+  /**
+   * THE one place that decides whether the state of `store` (folded as
+   * `typeId`) at `tips` may be written as a durable checkpoint (`write`), or
+   * whether a stored checkpoint at `tips` may be used as the base of a fold
+   * (`read`), given the cut the state was (or is to be) folded under. A
+   * state folded with entries skipped (a non-empty revocation cut, DECISIONS
+   * 18) is neither: a checkpoint is always a plain fold of the history of
+   * its tips, and serves only as the base of a plain fold (`#compute` folds
+   * under a non-empty cut from the whole history, without checkpoints).
+   */
+  #durableOk(use: 'write' | 'read', tree: Id, store: string, typeId: string, tips: readonly Id[], cut: Cut): boolean {
+    void use
+    void tree
+    void store
+    void typeId
+    void tips
+    return cut.key === ''
+  }
+
+  /** Counts `folded` entries into the state at `tips`; writes it as a durable checkpoint when one is due (and allowed). */
+  #offerDurable(tree: Id, store: string, typeId: string, crdt: StoreCrdt<unknown>, tips: readonly Id[], state: unknown, folded: number, cut: Cut): void {
+    const durable = this.#durable
+    if (durable === undefined || !durable.due(tree, store, typeId, folded)) return
+    if (this.#durableOk('write', tree, store, typeId, tips, cut)) durable.write(tree, store, typeId, crdt, tips, state)
   }
 
   #epoch(tree: Id): number {
@@ -343,7 +380,7 @@ export class StateManager {
     let regs = this.#registrations.get(tree)
     while (regs === undefined) {
       const epoch = this.#epoch(tree)
-      const entries = await this.#backend.getStore(tree, INDEX_STORE)
+      const entries = await this.#storeEntries(tree, INDEX_STORE)
       if (this.#registrations.has(tree) || epoch !== this.#epoch(tree)) {
         regs = this.#registrations.get(tree)
         continue
@@ -364,13 +401,37 @@ export class StateManager {
       const known = this.#risks.get(tree)
       if (known !== undefined) return known
       const epoch = this.#epoch(tree)
-      const settings = await this.#backend.getStore(tree, SETTINGS)
+      const settings = await this.#storeEntries(tree, SETTINGS)
       if (this.#risks.has(tree) || epoch !== this.#epoch(tree)) continue
       const risk: CutRisk = { writers: new Map(), risky: false, heights: new Map() }
       for (const e of settings) countAuthWrites(risk, this.#cutFacts(e).id, e)
       this.#risks.set(tree, risk)
       return risk
     }
+  }
+
+  /**
+   * issue 10: every verified entry of a (small) store, walked down its
+   * store parents from its store tips (each member is a tip or a store parent
+   * of one), rather than `getStore`: a backend that answers store tips
+   * without loading the whole graph (SQLite after a reopen) then reads only
+   * that store's entries (the settings and `_index`, for the cut and the registrations).
+   */
+  async #storeEntries(tree: Id, store: string): Promise<Entry[]> {
+    const tips = await this.#backend.getStoreTips(tree, store)
+    const seen = new Set<Id>(tips)
+    const stack = [...tips]
+    const out: Entry[] = []
+    while (stack.length > 0) {
+      const entry = await this.#backend.get(stack.pop()!)
+      out.push(entry)
+      for (const p of storeParents(entry, store))
+        if (!seen.has(p)) {
+          seen.add(p)
+          stack.push(p)
+        }
+    }
+    return out
   }
 
   /**
@@ -495,6 +556,8 @@ export class StateManager {
     const prefix = cacheKey(typeId, store, [])
     let target = tips
     let state: unknown
+    // Durable checkpoints (issue 10): read once the walk needs more than memory holds.
+    let stored: ReadonlyMap<string, Checkpoint> | undefined
     for (;;) {
       if (target.length === 0) {
         state = crdt.empty()
@@ -504,6 +567,18 @@ export class StateManager {
       if (known !== undefined) {
         state = snapshot(crdt, known)
         break
+      }
+      if (this.#durable !== undefined) {
+        stored ??= await this.#durable.candidates(tree, store, typeId)
+        const checkpoint = stored.size === 0 ? undefined : stored.get(tipsKey(target))
+        // Reached by the walk: its tips are in the history of `tips`, and the fold above them is a valid one.
+        if (checkpoint !== undefined && this.#durableOk('read', tree, store, typeId, target, cut)) {
+          const opened = await this.#durable.open(checkpoint, crdt)
+          if (opened !== undefined) {
+            state = opened
+            break
+          }
+        }
       }
       if (target.length === 1) {
         const id = target[0]!
@@ -527,8 +602,10 @@ export class StateManager {
       steps.push({ ids: lca.path, baseTips: [lca.id] })
       target = [lca.id]
     }
+    let folded = 0
     for (let s = steps.length - 1; s >= 0; s--) {
       const step = steps[s]!
+      folded += step.ids.length
       // The state at an LCA is worth keeping: sibling merges start from it too.
       if (step.ids.length > 1 && step.baseTips.length > 0)
         this.#cache.set(cacheKey(typeId, store, step.baseTips), snapshot(crdt, state))
@@ -537,6 +614,7 @@ export class StateManager {
         state = absorbData(crdt, state, entry, store)
       }
     }
+    if (folded > 0) this.#offerDurable(tree, store, typeId, crdt, tips, state, folded, cut)
     return state
   }
 
@@ -602,6 +680,8 @@ export class StateManager {
    */
   applyVerified(tree: Id, id: Id, entry: Entry, deltas?: readonly StagedDelta[]): void {
     this.#epochs.set(tree, this.#epoch(tree) + 1)
+    if (this.#applied.size >= APPLIED_KEPT) this.#applied.clear()
+    this.#applied.add(id)
     const regs = this.#registrations.get(tree)
     const registered = regs === undefined ? undefined : countRegistrations(regs, id, entry)
     const risk = this.#risks.get(tree)
@@ -661,11 +741,16 @@ export class StateManager {
             kept.sinceCheckpoint = 0
           } else if (++kept.sinceCheckpoint >= kept.checkpointEvery) {
             const start = performance.now()
-            this.#cache.set(this.#key(typeId, node.name, kept.tips, kept.cut), snapshot(kept.crdt, kept.state))
+            const copy = snapshot(kept.crdt, kept.state)
+            this.#cache.set(this.#key(typeId, node.name, kept.tips, kept.cut), copy)
             const micros = (performance.now() - start) * 1000
             kept.checkpointEvery = Math.min(CHECKPOINT_MAX, Math.max(CHECKPOINT_MIN, Math.round(CHECKPOINT_COST_FACTOR * micros)))
+            // issue 10: a copy of a state that changes in place may go to the backend as a durable checkpoint.
+            if (kept.crdt.merge === undefined) this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, copy, kept.sinceCheckpoint, kept.cut)
             kept.sinceCheckpoint = 0
           }
+          // issue 10: an immutable state is its own snapshot: counted per advance (by cost, see durable-checkpoints.ts).
+          if (kept.crdt.merge !== undefined) this.#offerDurable(tree, node.name, typeId, kept.crdt, kept.tips, kept.state, 1, kept.cut)
           const delta = deltas === undefined ? undefined : deltaFor(deltas, node.name)
           if (delta !== undefined && delta.state !== undefined && delta.typeId === typeId) kept.state = fold(kept.crdt, kept.state, delta.state)
           else kept.state = absorbData(kept.crdt, kept.state, entry, node.name)
@@ -674,6 +759,42 @@ export class StateManager {
       })
       sh.tips = advanceTips(sh.tips, node.parents, id, alone)
     }
+  }
+
+  // ---- other processes' writes (issue 10; database/follow.ts) ---------------------
+
+  /**
+   * Whether `id` went through {@link applyVerified} lately (a change feed
+   * reporting it again, e.g. this process's own write: nothing to do).
+   */
+  wasApplied(id: Id): boolean {
+    return this.#applied.has(id)
+  }
+
+  /**
+   * Whether an entry with main parents `parents` extends the loaded head of
+   * `tree` (every parent a current tip: then it is new here, and
+   * {@link applyVerified} takes it in place); `undefined` when the head is
+   * not loaded (it will be read from the backend, which has the entry).
+   */
+  extendsHead(tree: Id, parents: readonly Id[]): boolean | undefined {
+    const head = this.#heads.get(tree)
+    if (head === undefined) return undefined
+    return parents.length > 0 && parents.every((p) => head.tips.includes(p))
+  }
+
+  /**
+   * Reloads the head of `tree` from the backend on next use (an entry arrived
+   * that does not extend it, or was already taken in), keeping its kept
+   * states in the cache as the states at their tips, so nothing is refolded.
+   */
+  reload(tree: Id): void {
+    const head = this.#heads.get(tree)
+    if (head !== undefined)
+      head.stores.forEach((sh, store) => sh.kept.forEach((kept, typeId) => this.#cache.set(this.#key(typeId, store, kept.tips, kept.cut), kept.state)))
+    this.#heads.delete(tree)
+    this.#risks.delete(tree)
+    this.#epochs.set(tree, this.#epoch(tree) + 1)
   }
 
   /** Forgets everything known about a database (e.g. after entries changed status outside the engine). */

@@ -1,0 +1,163 @@
+/**
+ * Heads (schema version 2): tips, store tips and heights of a regular
+ * database answered from SQL without loading the graph must be exactly what
+ * the graph index answers; an irregular database (an entry before its
+ * parents, a status leaving `verified`, a version 1 file) is answered from
+ * the index.
+ */
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Entry, Id } from '@engram/backend-api'
+import { makeEntry, makeRoot } from '@engram/backend-api/conformance'
+import { SqliteBackend } from '../src/index.js'
+import { tempDir } from './helpers.js'
+
+let dir: { dir: string; dispose: () => Promise<void> }
+beforeEach(async () => {
+  dir = await tempDir()
+})
+afterEach(() => dir.dispose())
+
+/** A random DAG with stores `a`, `b`: entries in an order where parents come first, and the store parents each entry must name. */
+function randomDag(seed: number, n: number): { root: { id: Id; entry: Entry }; entries: { id: Id; entry: Entry }[] } {
+  let x = seed
+  const rand = (k: number) => ((x = (x * 1103515245 + 12345) & 0x7fffffff), x % k)
+  const root = makeRoot(`heads-${seed}`, { a: { data: '0' } })
+  const all = [root]
+  // Store heads at each entry's history, computed by brute force over ancestors.
+  const ancestors = new Map<Id, Set<Id>>([[root.id, new Set([root.id])]])
+  const holds = new Map<Id, Set<string>>([[root.id, new Set(['a'])]])
+  const out: { id: Id; entry: Entry }[] = []
+  for (let i = 0; i < n; i++) {
+    const tipsNow = all.filter((e) => !all.some((c) => c.entry.tree.parents.includes(e.id)))
+    const parents = [...new Set([tipsNow[rand(tipsNow.length)]!.id, all[rand(all.length)]!.id])]
+    const history = new Set<Id>()
+    for (const p of parents) for (const h of ancestors.get(p)!) history.add(h)
+    const stores: Record<string, { parents: Id[]; data: string }> = {}
+    for (const s of ['a', 'b']) {
+      if (rand(3) === 0) continue
+      const members = [...history].filter((h) => holds.get(h)!.has(s))
+      const heads = members.filter((m) => !members.some((o) => o !== m && ancestors.get(o)!.has(m)))
+      stores[s] = { parents: heads, data: String(i) }
+    }
+    const e = makeEntry(root.id, parents, stores, i)
+    history.add(e.id)
+    ancestors.set(e.id, history)
+    holds.set(e.id, new Set(Object.keys(stores)))
+    all.push(e)
+    out.push(e)
+  }
+  return { root, entries: out }
+}
+
+async function answers(b: SqliteBackend, tree: Id, ids: Id[]) {
+  return {
+    tips: await b.getTips(tree),
+    a: await b.getStoreTips(tree, 'a'),
+    b: await b.getStoreTips(tree, 'b'),
+    c: await b.getStoreTips(tree, 'none'),
+    heights: await Promise.all(ids.map((id) => b.getHeight(tree, id))),
+  }
+}
+
+describe('SqliteBackend heads', () => {
+  it('a regular database: SQL answers (no graph loaded) equal the graph index answers, on random DAGs', async () => {
+    for (let seed = 1; seed <= 6; seed++) {
+      const file = join(dir.dir, `r${seed}.db`)
+      const { root, entries } = randomDag(seed, 60)
+      const w = await SqliteBackend.open(file)
+      await w.put(root.id, root.entry, 'verified')
+      // Half stored verified at once, half stored unverified then verified (as receiving does): both keep the heads.
+      for (const [i, e] of entries.entries()) {
+        if (i % 2 === 0) await w.put(e.id, e.entry, 'verified')
+        else {
+          await w.put(e.id, e.entry, 'unverified')
+          await w.setStatus(e.id, 'verified')
+        }
+      }
+      await w.close()
+      const ids = [root.id, ...entries.map((e) => e.id)]
+      const fresh = await SqliteBackend.open(file)
+      const fromSql = await answers(fresh, root.id, ids)
+      await fresh.getTree(root.id) // loads the graph index
+      const fromIndex = await answers(fresh, root.id, ids)
+      expect(fromSql).toEqual(fromIndex)
+      expect(fromSql.tips.length).toBeGreaterThan(0)
+      await expect(fresh.getHeight(root.id, 'sha256:' + '0'.repeat(64))).rejects.toMatchObject({ code: 'ENTRY_NOT_FOUND' })
+      await fresh.close()
+      const raw = new BetterSqlite3(file, { readonly: true })
+      expect(raw.prepare('SELECT irregular FROM shapes WHERE tree = ?').pluck().get(root.id)).toBe(0)
+      raw.close()
+    }
+  })
+
+  it('an entry before its parents, or a status leaving verified, makes the database irregular: answers still right', async () => {
+    const file = join(dir.dir, 'irr.db')
+    const { root, entries } = randomDag(9, 30)
+    const w = await SqliteBackend.open(file)
+    await w.put(root.id, root.entry, 'verified')
+    for (const e of entries.slice(0, 10)) await w.put(e.id, e.entry, 'verified')
+    // Entry 11 before entry 10.
+    await w.put(entries[11]!.id, entries[11]!.entry, 'verified')
+    await w.put(entries[10]!.id, entries[10]!.entry, 'verified')
+    for (const e of entries.slice(12)) await w.put(e.id, e.entry, 'verified')
+    await w.close()
+    const check = async () => {
+      const fresh = await SqliteBackend.open(file)
+      const ids = [root.id, ...entries.map((e) => e.id)]
+      const first = await answers(fresh, root.id, ids)
+      await fresh.getTree(root.id)
+      expect(first).toEqual(await answers(fresh, root.id, ids))
+      await fresh.close()
+      return first
+    }
+    await check()
+    // A regular one, then a status leaves verified.
+    const file2 = join(dir.dir, 'irr2.db')
+    const w2 = await SqliteBackend.open(file2)
+    await w2.put(root.id, root.entry, 'verified')
+    for (const e of entries) await w2.put(e.id, e.entry, 'verified')
+    const tipsBefore = await w2.getTips(root.id)
+    await w2.setStatus(tipsBefore[0]!, 'failed')
+    await w2.close()
+    const fresh = await SqliteBackend.open(file2)
+    const tipsAfter = await fresh.getTips(root.id)
+    expect(tipsAfter).not.toContain(tipsBefore[0])
+    await fresh.getTree(root.id)
+    expect(await fresh.getTips(root.id)).toEqual(tipsAfter)
+    await fresh.close()
+  })
+
+  it('a version 1 file is migrated: its databases are answered from the graph index, new ones from SQL', async () => {
+    const file = join(dir.dir, 'v1.db')
+    const { root, entries } = randomDag(4, 20)
+    const w = await SqliteBackend.open(file)
+    await w.put(root.id, root.entry, 'verified')
+    for (const e of entries) await w.put(e.id, e.entry, 'verified')
+    const expected = await w.getTips(root.id)
+    await w.close()
+    // Make it a version 1 file: no heights, heads or shapes.
+    const raw = new BetterSqlite3(file)
+    raw.exec('DROP TABLE heads; DROP TABLE shapes; ALTER TABLE entries DROP COLUMN height;')
+    raw.pragma('user_version = 1')
+    raw.close()
+    const b = await SqliteBackend.open(file)
+    expect(await b.getTips(root.id)).toEqual(expected)
+    const r2 = makeRoot('after-migration')
+    const e2 = makeEntry(r2.id, [r2.id], { s: { data: 'x' } }, 'e2')
+    await b.put(r2.id, r2.entry, 'verified')
+    await b.put(e2.id, e2.entry, 'verified')
+    await b.close()
+    const again = await SqliteBackend.open(file)
+    expect(await again.getTips(r2.id)).toEqual([e2.id])
+    expect(await again.getHeight(r2.id, e2.id)).toBe(1)
+    expect(await again.getTips(root.id)).toEqual(expected)
+    await again.close()
+    const check = new BetterSqlite3(file, { readonly: true })
+    expect(check.pragma('user_version', { simple: true })).toBe(2)
+    expect(check.prepare('SELECT irregular FROM shapes WHERE tree = ?').pluck().get(r2.id)).toBe(0)
+    expect(check.prepare('SELECT irregular FROM shapes WHERE tree = ?').pluck().get(root.id)).toBeUndefined()
+    check.close()
+  })
+})
