@@ -100,6 +100,20 @@ describe('KeyManager', () => {
     m.wipe() // idempotent
   })
 
+  it('signing keys offer signText (the entry signer\'s fast path): the same signature as sign over the UTF-8 bytes, refused after wipe', async () => {
+    const m = new KeyManager(ed25519, await deriveKey('pw', randomBytes(16), FAST))
+    const { seed, keyId } = await freshKey()
+    await m.add(keyId, seed)
+    const key = m.signingKey(keyId)!
+    const text = '{"tree":"héllo ✓"}'
+    expect(typeof key.signText).toBe('function')
+    const viaText = await key.signText!(text)
+    expect(viaText).toEqual(await key.sign(utf8Encode(text)))
+    expect(await verify(viaText, utf8Encode(text), key.publicKey)).toBe(true)
+    m.wipe()
+    await expect(key.signText!(text)).rejects.toMatchObject({ code: 'SESSION_CLOSED' })
+  })
+
   it('a key prepared while the manager is being wiped is wiped too', async () => {
     const prepared: SigningKey[] = []
     let release!: () => void

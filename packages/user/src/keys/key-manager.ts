@@ -132,15 +132,21 @@ export class KeyManager {
     this.#assertLive()
     const held = this.#held.get(keyId)
     if (!held) return undefined
+    const prepared = async (): Promise<SigningKey> => {
+      const live = this.#wiped ? undefined : this.#held.get(keyId)
+      if (!live) throw new SessionClosedError()
+      live.signer ??= this.seed(keyId).then((seed) => this.#import(keyId, seed!))
+      const signer = await live.signer
+      if (this.#wiped) throw new SessionClosedError()
+      return signer
+    }
     return {
       publicKey: Uint8Array.from(held.publicKey),
-      sign: async (message: Uint8Array) => {
-        const live = this.#wiped ? undefined : this.#held.get(keyId)
-        if (!live) throw new SessionClosedError()
-        live.signer ??= this.seed(keyId).then((seed) => this.#import(keyId, seed!))
-        const signer = await live.signer
-        if (this.#wiped) throw new SessionClosedError()
-        return signer.sign(message)
+      sign: async (message: Uint8Array) => (await prepared()).sign(message),
+      // The entry signer's fast path (no copy of the text), where the prepared key has one.
+      signText: async (text: string) => {
+        const signer = await prepared()
+        return typeof signer.signText === 'function' ? signer.signText(text) : signer.sign(utf8Encode(text))
       },
     }
   }
