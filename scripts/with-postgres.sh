@@ -5,6 +5,8 @@
 # ENGRAM_TEST_POSTGRES_URL. Uses Debian's PostgreSQL (apt install postgresql);
 # as root it runs the server as the `postgres` user.
 #   scripts/with-postgres.sh pnpm test
+# Sourced (`. scripts/with-postgres.sh`), it starts the server for the rest
+# of the calling script, which then sees the URL; the server stops when it exits.
 set -euo pipefail
 bindir=${PG_BINDIR:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
@@ -27,4 +29,4 @@ trap stop EXIT
 "${as_pg[@]}" "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
 export ENGRAM_TEST_POSTGRES_URL="postgres://engram@127.0.0.1:$port/postgres"
 echo "with-postgres: PostgreSQL $("$bindir/postgres" --version | awk '{print $3}') at $ENGRAM_TEST_POSTGRES_URL"
-"$@"
+if [ "$#" -gt 0 ]; then "$@"; fi
