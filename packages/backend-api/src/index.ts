@@ -29,7 +29,7 @@ export {
 export { sealEntry, signAndSealEntry, prepareSeal, type Sealing } from './seal.js'
 export { compareByHeightThenId, compareIds, type HeightAndId } from './order.js'
 export { AbstractBackend, cloneEntry } from './abstract-backend.js'
-export { IndexedBackend, entrySkeleton, graphText, skeletonFromGraphText } from './indexed-backend.js'
+export { IndexedBackend, entrySkeleton, graphText, parseStoredEntry, skeletonFromGraphText, storedSkeleton } from './indexed-backend.js'
 export * from './graph/index.js'
 export {
   EngramError,

@@ -10,11 +10,37 @@
  */
 import { AbstractBackend } from './abstract-backend.js'
 import type { Entry, Id } from './entry.js'
-import { EntryNotFoundError, InvalidEntryError } from './errors.js'
+import { CorruptStoreError, EntryNotFoundError, InvalidEntryError } from './errors.js'
+import { entryId } from './encode.js'
 import * as q from './graph/queries.js'
 import type { GraphSource } from './graph/source.js'
 import { TreeIndex } from './graph/tree-index.js'
 import { assertIdList, assertString } from './validate.js'
+
+/**
+ * A stored entry body read back: parsed and checked against its id, since
+ * storage outside the process is re-checked like a snapshot.
+ * @throws CorruptStoreError naming `where` (a file path, a schema) when it is damaged or does not hash to its id.
+ */
+export function parseStoredEntry(where: string, id: Id, body: string): Entry {
+  let entry: Entry
+  try {
+    entry = JSON.parse(body) as Entry
+    if (entryId(entry) === id) return entry
+  } catch (cause) {
+    throw new CorruptStoreError(where, `the stored entry ${id} is damaged`, { cause })
+  }
+  throw new CorruptStoreError(where, `the stored entry ${id} does not hash to its id`)
+}
+
+/** {@link skeletonFromGraphText} for a stored record. @throws CorruptStoreError naming `where` when it is damaged. */
+export function storedSkeleton(where: string, graph: string, tree: Id): Entry {
+  try {
+    return skeletonFromGraphText(graph, tree)
+  } catch (cause) {
+    throw new CorruptStoreError(where, 'a stored graph record is damaged', { cause })
+  }
+}
 
 /** The compact graph record of an entry: main parents and each store's name and parents, as JSON text. */
 export function graphText(entry: Entry): string {

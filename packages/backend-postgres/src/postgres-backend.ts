@@ -27,12 +27,12 @@ import {
   assertString,
   checkPut,
   compareIds,
-  entryId,
+  parseStoredEntry,
+  storedSkeleton,
   entrySkeleton,
   entryTree,
   graphText,
   isRootEntry,
-  skeletonFromGraphText,
   type ChangedEntry,
   type Checkpoint,
   type CheckpointBackend,
@@ -206,25 +206,6 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
     }
   }
 
-  #parse(id: Id, body: string): Entry {
-    let entry: Entry
-    try {
-      entry = JSON.parse(body) as Entry
-      if (entryId(entry) === id) return entry
-    } catch (cause) {
-      throw new CorruptStoreError(`schema ${this.schema}`, `the stored entry ${id} is damaged`, { cause })
-    }
-    throw new CorruptStoreError(`schema ${this.schema}`, `the stored entry ${id} does not hash to its id`)
-  }
-
-  #skeleton(graph: string, tree: Id): Entry {
-    try {
-      return skeletonFromGraphText(graph, tree)
-    } catch (cause) {
-      throw new CorruptStoreError(`schema ${this.schema}`, 'a stored graph record is damaged', { cause })
-    }
-  }
-
   #ownWrite(tree: Id, seq: number): void {
     const seen = this.#seen.get(tree) ?? 0
     if (seq <= seen) return // a take-in already passed it
@@ -255,7 +236,7 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
     assertString(id, 'id')
     const rows = storable(id) ? await this.#q<{ body: string }>(this.#t.body!, [id]) : []
     if (rows.length === 0) throw new EntryNotFoundError(id)
-    return this.#parse(id, rows[0]!.body)
+    return parseStoredEntry(`schema ${this.schema}`, id, rows[0]!.body)
   }
 
   async has(id: Id): Promise<boolean> {
@@ -283,7 +264,7 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
     }
     const row = rows[0]!
     this.#ownWrite(row.tree, Number(row.seq))
-    if (status === 'verified') this.indexAdded(row.tree, id, this.#skeleton(row.graph, row.tree))
+    if (status === 'verified') this.indexAdded(row.tree, id, storedSkeleton(`schema ${this.schema}`, row.graph, row.tree))
     else this.indexDropped(row.tree)
   }
 
@@ -364,7 +345,7 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
     const out = new Map<Id, Entry>()
     if (!storable(tree)) return out
     const rows = await this.#q<{ version: string; id: Id | null; graph: string | null }>(this.#t.graph!, [tree])
-    for (const r of rows) if (r.id !== null) out.set(r.id, this.#skeleton(r.graph!, tree))
+    for (const r of rows) if (r.id !== null) out.set(r.id, storedSkeleton(`schema ${this.schema}`, r.graph!, tree))
     return out
   }
 
@@ -375,7 +356,7 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
     return ids.map((id) => {
       const body = byId.get(id)
       if (body === undefined) throw new EntryNotFoundError(id)
-      return this.#parse(id, body)
+      return parseStoredEntry(`schema ${this.schema}`, id, body)
     })
   }
 
@@ -401,7 +382,7 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
         if (this.#own.delete(`${tree}\u0000${seq}`) || seq <= ownUpTo) continue
         const status = STATUS_NAME[r.status]
         if (status === undefined) continue
-        this.noteChanged(tree, r.id, status === 'verified', () => this.#skeleton(r.graph, tree))
+        this.noteChanged(tree, r.id, status === 'verified', () => storedSkeleton(`schema ${this.schema}`, r.graph, tree))
         changed.push({ id: r.id, tree, status })
       }
       if (top > (this.#seen.get(tree) ?? 0)) this.#seen.set(tree, top)

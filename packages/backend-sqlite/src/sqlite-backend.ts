@@ -38,7 +38,8 @@ import {
   assertString,
   checkPut,
   compareIds,
-  entryId,
+  parseStoredEntry,
+  storedSkeleton,
   entrySkeleton,
   entryTree,
   graphText,
@@ -254,18 +255,6 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     }
   }
 
-  /** A stored body, checked against its id (the file is outside data: it is re-checked like a snapshot). */
-  #parse(id: Id, body: string): Entry {
-    let entry: Entry
-    try {
-      entry = JSON.parse(body) as Entry
-      if (entryId(entry) === id) return entry
-    } catch (cause) {
-      throw new CorruptStoreError(this.path, `the stored entry ${id} is damaged`, { cause })
-    }
-    throw new CorruptStoreError(this.path, `the stored entry ${id} does not hash to its id`)
-  }
-
   #ownWrite(seq: number): void {
     if (seq === this.#seenSeq + 1 && this.#ownSeqs.size === 0) this.#seenSeq = seq
     else this.#ownSeqs.add(seq)
@@ -295,7 +284,7 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
     assertString(id, 'id')
     const body = this.#run(() => this.#s.body!.get(id) as string | undefined)
     if (body === undefined) throw new EntryNotFoundError(id)
-    return this.#parse(id, body)
+    return parseStoredEntry(this.path, id, body)
   }
 
   async has(id: Id): Promise<boolean> {
@@ -488,16 +477,8 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
   protected override async loadGraph(tree: Id): Promise<Map<Id, Entry>> {
     const rows = this.#run(() => this.#s.graph!.all(tree)) as { id: Id; graph: string }[]
     const out = new Map<Id, Entry>()
-    for (const r of rows) out.set(r.id, this.#skeleton(r.graph, tree))
+    for (const r of rows) out.set(r.id, storedSkeleton(this.path, r.graph, tree))
     return out
-  }
-
-  #skeleton(graph: string, tree: Id): Entry {
-    try {
-      return skeletonFromGraphText(graph, tree)
-    } catch (cause) {
-      throw new CorruptStoreError(this.path, 'a stored graph record is damaged', { cause })
-    }
   }
 
   protected override async readVerified(ids: readonly Id[]): Promise<Entry[]> {
@@ -505,7 +486,7 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
       ids.map((id) => {
         const body = this.#s.verifiedBody!.get(id) as string | undefined
         if (body === undefined) throw new EntryNotFoundError(id)
-        return this.#parse(id, body)
+        return parseStoredEntry(this.path, id, body)
       }),
     )
   }
@@ -526,7 +507,7 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
       this.#seenSeq = Math.max(this.#seenSeq, r.seq)
       if (this.#ownSeqs.delete(r.seq)) continue
       const status = STATUS_NAME[r.status] ?? this.#badStatus(r.id)
-      this.noteChanged(r.tree, r.id, status === 'verified', () => this.#skeleton(r.graph, r.tree))
+      this.noteChanged(r.tree, r.id, status === 'verified', () => storedSkeleton(this.path, r.graph, r.tree))
       changed.push({ id: r.id, tree: r.tree, status })
     }
     if (changed.length === 0) return

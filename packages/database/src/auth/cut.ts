@@ -32,6 +32,7 @@ import type { JsonValue } from '../crdt/index.js'
 import { InvalidSettingsError } from '../errors.js'
 import { entryStrength, parseAuthEntry, WILDCARD, type AuthEntry } from './auth-key.js'
 import { Permission } from './permission.js'
+import { jsonEqual } from './priority.js'
 
 /** The auth names an entry's `_settings` change writes. */
 export interface AuthWrite {
@@ -82,18 +83,6 @@ function parse(name: string, value: JsonValue | undefined): AuthEntry | undefine
     if (err instanceof InvalidSettingsError) return undefined
     throw err
   }
-}
-
-function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
-  if (a === b) return true
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
-  if (Array.isArray(a) || Array.isArray(b)) {
-    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
-    return a.every((v, i) => jsonEqual(v, b[i]))
-  }
-  const ka = Object.keys(a)
-  if (ka.length !== Object.keys(b).length) return false
-  return ka.every((k) => k in b && jsonEqual(a[k], b[k]))
 }
 
 /** Whether changing a name's value from `before` to `after` takes authority away. */

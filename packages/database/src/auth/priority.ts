@@ -11,7 +11,8 @@ import { entryStrength, parseAuthEntry } from './auth-key.js'
 import { Permission } from './permission.js'
 import { authState, requireAuthDoc } from './settings-auth.js'
 
-function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
+/** Structural equality of plain JSON values. */
+export function jsonEqual(a: JsonValue | undefined, b: JsonValue | undefined): boolean {
   if (a === b) return true
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false
   if (Array.isArray(a) || Array.isArray(b)) {

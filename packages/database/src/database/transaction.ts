@@ -270,10 +270,10 @@ export class Transaction {
       for (let i = 0; i < staged.length; i++) if (staged[i]!.name === SETTINGS_STORE) settingsDelta = staged[i]!.state as Doc
       // A signer resolved at these settings tips is memoised (tips name a state for good); a settings change is always checked in full.
       // Under a non-empty cut the memo name carries the cut's key (unknown without I/O: no memo).
-      const cutKey = states.cutNow(tree, parents)?.key
-      const baseName = typeof sig.key !== 'string' || cutKey === undefined ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
-      const memoName = baseName === undefined || cutKey === '' ? baseName : `${baseName}\u0001${cutKey}`
-      const memo = memoName === undefined || settingsDelta !== undefined ? undefined : (states.signers.get(tree, settingsTips, memoName) as ResolvedSigner | undefined)
+      // The cut at the parents, when known without I/O (else no memo: it is looked up below).
+      const cut = states.cutNow(tree, parents)
+      const memoName = typeof sig.key !== 'string' || cut === undefined ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
+      const memo = memoName === undefined || settingsDelta !== undefined ? undefined : (states.signers.get(tree, settingsTips, memoName, cut!.key) as ResolvedSigner | undefined)
       const resolved = memo ?? (await this.#resolveSigner(sig, memoName, settingsTips, settingsDelta, publicKey))
       if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
       if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
@@ -309,7 +309,7 @@ export class Transaction {
         for (let i = 0; i < staged.length; i++) {
           const s = staged[i]!
           if (s.state === undefined) continue
-          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!, cutKey === '' ? undefined : await states.cutAt(tree, parents))
+          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!, cut ?? (await states.cutAt(tree, parents)))
           if (pending !== undefined) await pending
         }
         await engine.backend.put(id, entry, 'verified')
@@ -353,7 +353,7 @@ export class Transaction {
         typeof sig.key === 'string'
           ? resolveDirect(settings, sig.key, sig.pubkey)
           : await resolveSigKey(settings, sig, delegationContext(this.#owner.engine))
-      if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved)
+      if (memoName !== undefined) states.signers.set(tree, settingsTips, memoName, resolved, cut.key)
       if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
       if (settingsDelta !== undefined) checkSettingsChange(resolved.permission, settings, settings.merge(settingsDelta), settingsDelta)
       return resolved
@@ -391,9 +391,9 @@ function settingsTipsMetadata(settingsTips: readonly Id[]): string {
  */
 function registeredTypeNow(states: StateManager, tree: Id, parents: readonly Id[], name: string): string | undefined {
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents)
-  const cutKey = states.cutNow(tree, parents)?.key
-  if (indexTips === undefined || cutKey === undefined) return undefined
-  return states.registered.get(tree, indexTips, cutKey === '' ? name : `${name}\u0001${cutKey}`)
+  const cut = states.cutNow(tree, parents)
+  if (indexTips === undefined || cut === undefined) return undefined
+  return states.registered.get(tree, indexTips, name, cut.key)
 }
 
 /** @internal The type id `_index` registers for `name` at main tips `parents` (memoised per index tips). */
@@ -401,12 +401,11 @@ export async function registeredTypeAt(engine: Engine, tree: Id, parents: readon
   const states = sharedOf(engine).states
   const indexTips = states.storeTipsNow(tree, INDEX_STORE, parents) ?? (await states.storeTipsAt(tree, INDEX_STORE, parents))
   const cut = states.cutNow(tree, parents) ?? (await states.cutAt(tree, parents))
-  const memoName = cut.key === '' ? name : `${name}\u0001${cut.key}`
-  let registered = states.registered.get(tree, indexTips, memoName)
+  let registered = states.registered.get(tree, indexTips, name, cut.key)
   if (registered === undefined) {
     const index = await states.acquire(tree, INDEX_STORE, INDEX_TYPE, indexCrdt, indexTips, 'peek', cut)
     registered = registeredType(index.state, name) ?? ''
-    states.registered.set(tree, indexTips, memoName, registered)
+    states.registered.set(tree, indexTips, name, registered, cut.key)
   }
   return registered === '' ? undefined : registered
 }

@@ -22,17 +22,18 @@ export class TipsMemo<V> {
     return tips.join(',')
   }
 
-  get(tree: Id, tips: readonly Id[], name: string): V | undefined {
-    return this.#outer.get(TipsMemo.#key(tree, tips))?.get(name)
+  /** `cutKey`: the key of the revocation cut the state was folded under (`''`: none). */
+  get(tree: Id, tips: readonly Id[], name: string, cutKey = ''): V | undefined {
+    return this.#outer.get(TipsMemo.#key(tree, tips))?.get(cutKey === '' ? name : `${name}\u0001${cutKey}`)
   }
 
-  set(tree: Id, tips: readonly Id[], name: string, value: V): void {
+  set(tree: Id, tips: readonly Id[], name: string, value: V, cutKey = ''): void {
     const key = TipsMemo.#key(tree, tips)
     let inner = this.#outer.get(key)
     if (inner === undefined) {
       if (this.#outer.size >= this.#limit) this.#outer.clear()
       this.#outer.set(key, (inner = new Map()))
     }
-    inner.set(name, value)
+    inner.set(cutKey === '' ? name : `${name}\u0001${cutKey}`, value)
   }
 }
