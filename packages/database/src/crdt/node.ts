@@ -246,12 +246,23 @@ export function layShared(a: Node | undefined, b: Node): Node {
 
 /** Union by position into a new array; items of `mine` are shared, or replaced by new ones where the values are laid. */
 function layItemsShared(mine: readonly Item[], items: readonly Item[]): Item[] {
+  return unionItems(mine as Item[], items, false, (x, y) => ({ pos: x.pos, value: layShared(x.value, y.value) }))
+}
+
+/**
+ * Union by position of the sorted `mine` and `items`: an item of `items`
+ * at a new position is copied in, one at a position of `mine` is combined
+ * with it by `both`. Few items into many are spliced in (into `mine`
+ * itself when `inPlace`, else into a copy); otherwise the two are merged
+ * into a new array.
+ */
+function unionItems(mine: Item[], items: readonly Item[], inPlace: boolean, both: (x: Item, y: Item) => Item): Item[] {
   if (items.length * 16 < mine.length) {
-    const out = mine.slice()
+    const out = inPlace ? mine : mine.slice()
     for (const item of items) {
       const j = search(out, item)
       const hit = out[j]
-      if (hit !== undefined && comparePositions(hit.pos, item.pos) === 0) out[j] = { pos: hit.pos, value: layShared(hit.value, item.value) }
+      if (hit !== undefined && comparePositions(hit.pos, item.pos) === 0) out[j] = both(hit, item)
       else out.splice(j, 0, { pos: item.pos, value: cloneNode(item.value) })
     }
     return out
@@ -270,7 +281,7 @@ function layItemsShared(mine: readonly Item[], items: readonly Item[]): Item[] {
       out.push({ pos: y!.pos, value: cloneNode(y!.value) })
       j++
     } else {
-      out.push({ pos: x!.pos, value: layShared(x!.value, y!.value) })
+      out.push(both(x!, y!))
       i++
       j++
     }
@@ -336,37 +347,10 @@ const replaced = (base: Doc | List, next: Doc | List): boolean =>
 
 /** Union by position into `a`; the same position → the values are laid. */
 function layItems(a: List, items: readonly Item[]): void {
-  const mine = a._items
-  if (items.length * 16 < mine.length) {
-    for (const item of items) {
-      const j = search(mine, item)
-      const hit = mine[j]
-      if (hit !== undefined && comparePositions(hit.pos, item.pos) === 0) hit.value = lay(hit.value, item.value)
-      else mine.splice(j, 0, { pos: item.pos, value: cloneNode(item.value) })
-    }
-  } else {
-    const out: Item[] = []
-    let i = 0
-    let j = 0
-    while (i < mine.length || j < items.length) {
-      const x = mine[i]
-      const y = items[j]
-      const c = x === undefined ? 1 : y === undefined ? -1 : comparePositions(x.pos, y.pos)
-      if (c < 0) {
-        out.push(x!)
-        i++
-      } else if (c > 0) {
-        out.push({ pos: y!.pos, value: cloneNode(y!.value) })
-        j++
-      } else {
-        x!.value = lay(x!.value, y!.value)
-        out.push(x!)
-        i++
-        j++
-      }
-    }
-    a._items = out
-  }
+  a._items = unionItems(a._items, items, true, (x, y) => {
+    x.value = lay(x.value, y.value)
+    return x
+  })
   a._invalidate()
 }
 
