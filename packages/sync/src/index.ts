@@ -32,7 +32,7 @@ export {
   type BootstrapRequest,
 } from './sync.js'
 export { FetchTransport, type FetchTransportOptions } from './transport/fetch.js'
-export { SYNC_PATH } from './transport/http-common.js'
+export { SYNC_PATH, type HttpOptions } from './transport/http-common.js'
 export { InProcessNetwork, type InProcessNetworkOptions, type FaultOptions } from './transport/inproc.js'
 export type { Transport, TransportServer, RequestHandler } from './transport/types.js'
 export {

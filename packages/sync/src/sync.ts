@@ -53,6 +53,7 @@ import {
 import { SyncStore, queueKey, type BootstrapRequest, type PeerRecord } from './store.js'
 import { InProcessNetwork, InProcessTransport } from './transport/inproc.js'
 import type { Transport, TransportServer } from './transport/types.js'
+import type { HttpOptions } from './transport/http-common.js'
 
 /** Options of a Sync (given to `enableSync(instance, options)` on its first call). */
 export interface SyncOptions {
@@ -67,26 +68,7 @@ export interface SyncOptions {
   /** Most pending access requests per database (default 256). */
   maxPendingRequests?: number
   /** HTTP client and server settings. */
-  http?: {
-    /** Node client: time to open a connection (default 5 s). */
-    connectTimeoutMs?: number
-    requestTimeoutMs?: number
-    maxInFlightPerPeer?: number
-    /** Told about each HTTP request this Sync completed (metrics: round trips, bytes on the wire). */
-    onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
-    /**
-     * Node server: browser origins (`'https://app.example'`) whose pages may call
-     * it (CORS preflight and headers); `'*'` allows any. None by default: a
-     * request from another origin's page is refused with `UNAUTHORIZED`.
-     */
-    allowedOrigins?: readonly string[]
-    /**
-     * The `fetch` the client uses. Browsers always use `fetch` (default
-     * `globalThis.fetch`); on Node, giving one switches the client from
-     * `node:http` to `fetch`.
-     */
-    fetch?: typeof globalThis.fetch
-  }
+  http?: HttpOptions
 }
 
 /** Entry counts of one exchange. */

@@ -10,18 +10,11 @@
 import { utf8Encode } from '@engram/crypto'
 import { NoTransportError, PayloadTooLargeError, PeerUnreachableError, SyncError } from '../errors.js'
 import { MAX_MESSAGE_BYTES } from '../protocol.js'
-import { decodeReply, syncUrl } from './http-common.js'
+import { decodeReply, syncUrl, type HttpOptions } from './http-common.js'
 import type { RequestHandler, Transport, TransportServer } from './types.js'
 
 /** Options of {@link FetchTransport}. */
-export interface FetchTransportOptions {
-  /** Time for a whole request and its reply (default 60 s). */
-  requestTimeoutMs?: number
-  /** The `fetch` to use (default `globalThis.fetch`). */
-  fetch?: typeof globalThis.fetch
-  /** Told about each request this client completed (for metrics: round trips, bytes on the wire). */
-  onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
-}
+export type FetchTransportOptions = Pick<HttpOptions, 'requestTimeoutMs' | 'fetch' | 'onExchange'>
 
 /** A client-only HTTP transport on `fetch`. */
 export class FetchTransport implements Transport {

@@ -9,6 +9,30 @@ import { BadRequestError, BusyError, errorFromWire } from '../errors.js'
 /** The one route of the HTTP wire. */
 export const SYNC_PATH = '/engram/v1/sync'
 
+/** HTTP client and server settings (`SyncOptions.http`); each transport reads the ones it has. */
+export interface HttpOptions {
+  /** Node client: time to open a connection (default 5 s). */
+  connectTimeoutMs?: number
+  /** Time for a whole request and its reply (default 60 s). */
+  requestTimeoutMs?: number
+  /** Node server: requests served at once per peer (remote IP), beyond which it answers 503 (default 16). */
+  maxInFlightPerPeer?: number
+  /** Told about each request a client completed (metrics: round trips, bytes on the wire). */
+  onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
+  /**
+   * Node server: browser origins (`'https://app.example'`, `'http://localhost:5173'`)
+   * whose pages may call it (CORS preflight and headers); `'*'` allows any.
+   * None by default: a request from another origin's page is refused with `UNAUTHORIZED`.
+   */
+  allowedOrigins?: readonly string[]
+  /**
+   * The `fetch` the client uses. Browsers always use `fetch` (default
+   * `globalThis.fetch`); on Node, giving one switches the client from
+   * `node:http` to `fetch`.
+   */
+  fetch?: typeof globalThis.fetch
+}
+
 /** HTTP status of each error code a server sends. */
 export const STATUS: Record<string, number> = {
   BAD_REQUEST: 400,

@@ -17,30 +17,14 @@ import type { Socket } from 'node:net'
 import { BadRequestError, BusyError, PayloadTooLargeError, PeerUnreachableError, SyncError, UnauthorizedError } from '../errors.js'
 import { MAX_MESSAGE_BYTES } from '../protocol.js'
 import { FetchTransport } from './fetch.js'
-import { decodeReply, formatAddress, parseAddress, STATUS, SYNC_PATH } from './http-common.js'
+import { decodeReply, formatAddress, parseAddress, STATUS, SYNC_PATH, type HttpOptions } from './http-common.js'
 import { errorBody } from './inproc.js'
 import type { RequestHandler, Transport, TransportServer } from './types.js'
 
 export { SYNC_PATH }
 
 /** Options of {@link HttpTransport}. */
-export interface HttpTransportOptions {
-  /** Time to open a connection (default 5 s). */
-  connectTimeoutMs?: number
-  /** Time for a whole request and its reply (default 60 s). */
-  requestTimeoutMs?: number
-  /** Requests served at once per peer (remote IP), beyond which the server answers 503 (default 16). */
-  maxInFlightPerPeer?: number
-  /** Told about each request this client completed (for metrics: round trips, bytes on the wire). */
-  onExchange?: (info: { address: string; type: string; requestBytes: number; responseBytes: number }) => void
-  /**
-   * Browser origins (`'https://app.example'`, `'http://localhost:5173'`) whose
-   * pages may call this server (CORS); `'*'` allows every origin. None by default.
-   */
-  allowedOrigins?: readonly string[]
-  /** When given, client requests go through `fetch` (this function) instead of `node:http`. */
-  fetch?: typeof globalThis.fetch
-}
+export type HttpTransportOptions = HttpOptions
 
 /** Checks and normalises `allowedOrigins` (an origin is `scheme://host[:port]`, lower case, no path). */
 export function checkOrigins(origins: readonly string[] | undefined): Set<string> {
