@@ -13,6 +13,7 @@ import {
   type ResolvedSigner,
 } from '../auth/index.js'
 import type { Doc } from '../crdt/index.js'
+import type { Cut } from '../auth/cut.js'
 import { signText } from '../entry/sign.js'
 import { ReadOnlyError, TxnClosedError, TypeMismatchError, UnauthorizedError } from '../errors.js'
 import { sameTips, type Acquired, type StagedDelta, type StateManager } from '../state/index.js'
@@ -271,10 +272,10 @@ export class Transaction {
       // A signer resolved at these settings tips is memoised (tips name a state for good); a settings change is always checked in full.
       // Under a non-empty cut the memo name carries the cut's key (unknown without I/O: no memo).
       // The cut at the parents, when known without I/O (else no memo: it is looked up below).
-      const cut = states.cutNow(tree, parents)
+      let cut = states.cutNow(tree, parents)
       const memoName = typeof sig.key !== 'string' || cut === undefined ? undefined : sig.pubkey === undefined ? sig.key : `${sig.key}\u0000${sig.pubkey}`
       const memo = memoName === undefined || settingsDelta !== undefined ? undefined : (states.signers.get(tree, settingsTips, memoName, cut!.key) as ResolvedSigner | undefined)
-      const resolved = memo ?? (await this.#resolveSigner(sig, memoName, settingsTips, settingsDelta, publicKey))
+      const resolved = memo ?? (await this.#resolveSigner(sig, memoName, settingsTips, settingsDelta, publicKey, (cut ??= await states.cutAt(tree, parents))))
       if (resolved.pubkey !== publicKey) throw new UnauthorizedError('the signing key is not the key named by sigKey')
       if (settingsDelta === undefined && !Permission.canWrite(resolved.permission))
         throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
@@ -309,7 +310,7 @@ export class Transaction {
         for (let i = 0; i < staged.length; i++) {
           const s = staged[i]!
           if (s.state === undefined) continue
-          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!, cut ?? (await states.cutAt(tree, parents)))
+          const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!, (cut ??= await states.cutAt(tree, parents)))
           if (pending !== undefined) await pending
         }
         await engine.backend.put(id, entry, 'verified')
@@ -332,7 +333,7 @@ export class Transaction {
 
   /**
    * The signer `sig` names, resolved against the settings at `settingsTips`
-   * (memoised under `memoName` when given), and a settings change checked
+   * folded under `cut` (memoised under `memoName` when given), and a settings change checked
    * against the signer's priority.
    * @throws UnauthorizedError; InvalidSettingsError.
    */
@@ -342,10 +343,10 @@ export class Transaction {
     settingsTips: Id[],
     settingsDelta: Doc | undefined,
     publicKey: string,
+    cut: Cut,
   ): Promise<ResolvedSigner> {
     const tree = this.#owner.id
     const states = this.#states
-    const cut = states.cutNow(tree, this.#parents) ?? (await states.cutAt(tree, this.#parents))
     const settingsAcq = await states.acquire(tree, SETTINGS_STORE, SettingsStore.typeId, docCrdt, settingsTips, 'borrow', cut)
     try {
       const settings = settingsAcq.state

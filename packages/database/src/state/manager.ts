@@ -252,13 +252,14 @@ export class StateManager {
     if (mainTips.length === 0) return NO_CUT
     for (;;) {
       const risk = await this.#riskOf(tree)
-      if (!risk.risky || (await this.#plainAt(tree, risk, mainTips))) return NO_CUT
+      if (!risk.risky) return NO_CUT
+      const known = this.#knownCut(tree, mainTips)
+      if (known !== undefined) return known
+      if (await this.#plainAt(tree, risk, mainTips)) return NO_CUT
       const head = await this.#head(tree)
       const current = sameTips(head.tips, mainTips)
       if (current && head.cut !== undefined) return head.cut
-      const memoKey = `${tree}|${tipsKey(normalizeTips(mainTips))}`
-      const memo = this.#cuts.get(memoKey)
-      if (memo !== undefined) return memo
+      const memoKey = `${tree}|${tipsKey(mainTips)}`
       if (mainTips.length === 1) {
         const derived = await this.#deriveCut(tree, mainTips[0]!)
         if (derived !== undefined) {
@@ -349,9 +350,7 @@ export class StateManager {
   cutNow(tree: Id, mainTips: readonly Id[]): Cut | undefined {
     const risk = this.#risks.get(tree)
     if (risk !== undefined && !risk.risky) return NO_CUT
-    const head = this.#heads.get(tree)
-    if (head?.cut !== undefined && sameTips(head.tips, mainTips)) return head.cut
-    return undefined
+    return this.#knownCut(tree, mainTips)
   }
 
   /** Keeps the head's cut at `id` now and then, for {@link deriveCut}. */
