@@ -55,6 +55,8 @@ export interface PostgresBackendOptions {
 }
 
 const STATUS_CODE = { verified: 0, unverified: 1, failed: 2 } as const
+/** The `store` of main tips in the `heads` table (a control character: no store name holds one). */
+const MAIN = '\u0001'
 const STATUS_NAME = ['verified', 'unverified', 'failed'] as const
 
 const CONNECTION_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND'])
@@ -116,21 +118,17 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     this.#channel = `engram:${schema}`
     const s = ident(schema)
     this.#t = {
-      put: `WITH v AS (
-          INSERT INTO ${s}.trees AS t (tree, version) VALUES ($2, 1)
-          ON CONFLICT (tree) DO UPDATE SET version = t.version + 1 RETURNING version
-        ), n AS (SELECT pg_notify($7, $2 || ' ' || v.version) AS x FROM v)
-        INSERT INTO ${s}.entries (id, tree, status, is_root, seq, graph, body)
-        SELECT $1, $2, $3, $4, v.version, $5, $6 FROM v, n
-        ON CONFLICT (id) DO NOTHING RETURNING seq`,
-      setStatus: `WITH e AS (SELECT tree FROM ${s}.entries WHERE id = $1 AND status <> $2),
-        v AS (UPDATE ${s}.trees t SET version = t.version + 1 FROM e WHERE t.tree = e.tree RETURNING t.tree, t.version),
-        n AS (SELECT pg_notify($3, v.tree || ' ' || v.version) AS x FROM v)
-        UPDATE ${s}.entries x SET status = $2, seq = v.version FROM v, n WHERE x.id = $1 RETURNING x.seq, x.tree, x.graph`,
+      // The functions schema version 2 created (schema.ts): one statement each, the heads kept inside.
+      put: `SELECT ${s}.engram_put($1, $2, $3::smallint, $4, $5, $6, $7) AS seq`,
+      setStatus: `SELECT seq, tree, graph FROM ${s}.engram_set_status($1, $2::smallint, $3)`,
       body: `SELECT body FROM ${s}.entries WHERE id = $1`,
       bodies: `SELECT id, body FROM ${s}.entries WHERE id = ANY($1) AND status = 0`,
       status: `SELECT status FROM ${s}.entries WHERE id = $1`,
-      byStatus: `SELECT id FROM ${s}.entries WHERE status = $1`,
+      // `status <> 0` lets the unsettled-only index serve it; verified ids are a scan (rarely asked).
+      byStatus: `SELECT id FROM ${s}.entries WHERE status = $1 AND status <> 0`,
+      verifiedIds: `SELECT id FROM ${s}.entries WHERE status = 0`,
+      heads: `SELECT t.shape, h.id, h.height FROM ${s}.trees t LEFT JOIN ${s}.heads h ON h.tree = t.tree AND h.store = $2 WHERE t.tree = $1`,
+      height: `SELECT t.shape, e.status, e.height FROM ${s}.trees t LEFT JOIN ${s}.entries e ON e.id = $2 AND e.tree = t.tree WHERE t.tree = $1`,
       treeIds: `SELECT id FROM ${s}.entries WHERE tree = $1`,
       roots: `SELECT id FROM ${s}.entries WHERE is_root`,
       graph: `SELECT t.version, e.id, e.graph FROM ${s}.trees t LEFT JOIN ${s}.entries e ON e.tree = t.tree AND e.status = 0 WHERE t.tree = $1 ORDER BY e.seq`,
@@ -182,7 +180,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     }
     const backend = new PostgresBackend(pool, options, schema)
     // Every write from now on is "new" to this handle: the starting point of `watch` and of the indexes.
-    for (const r of await backend.#q<{ tree: Id; version: string }>(backend.#t.versions!, [])) backend.#seen.set(r.tree, Number(r.version))
+    for (const r of await backend.#q<{ tree: Id; version: string }>('versions', [])) backend.#seen.set(r.tree, Number(r.version))
     return backend
   }
 
@@ -197,10 +195,15 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     await Promise.all([this.#pool.end().catch(() => {}), listener?.end().catch(() => {})])
   }
 
-  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
+  /**
+   * Runs the statement `key` of `#t` as a named prepared statement (each
+   * pooled connection parses and plans it once; later runs send only the
+   * parameters).
+   */
+  async #q<R extends pg.QueryResultRow>(key: string, params: unknown[]): Promise<R[]> {
     if (this.#closed) throw new BackendClosedError()
     try {
-      return (await this.#pool.query<R>(sql, params)).rows
+      return (await this.#pool.query<R>({ name: `engram_${key}`, text: this.#t[key]!, values: params })).rows
     } catch (err) {
       if (this.#closed) throw new BackendClosedError()
       throw storageError(err, `schema ${this.schema}`)
@@ -223,7 +226,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
   async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
     const checked = checkPut(id, entry, status)
     const tree = entryTree(id, checked)
-    const rows = await this.#q<{ seq: string }>(this.#t.put!, [
+    const rows = await this.#q<{ seq: string | null }>('put', [
       id,
       tree,
       STATUS_CODE[status],
@@ -232,27 +235,28 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
       JSON.stringify(checked),
       this.#channel,
     ])
-    if (rows.length === 0) return false
-    this.#ownWrite(tree, Number(rows[0]!.seq))
+    const seq = rows[0]?.seq ?? null
+    if (seq === null) return false
+    this.#ownWrite(tree, Number(seq))
     if (status === 'verified') this.indexAdded(tree, id, entrySkeleton(checked))
     return true
   }
 
   async get(id: Id): Promise<Entry> {
     assertString(id, 'id')
-    const rows = storable(id) ? await this.#q<{ body: string }>(this.#t.body!, [id]) : []
+    const rows = storable(id) ? await this.#q<{ body: string }>('body', [id]) : []
     if (rows.length === 0) throw new EntryNotFoundError(id)
     return parseStoredEntry(`schema ${this.schema}`, id, rows[0]!.body)
   }
 
   async has(id: Id): Promise<boolean> {
     assertString(id, 'id')
-    return storable(id) && (await this.#q(this.#t.status!, [id])).length > 0
+    return storable(id) && (await this.#q('status', [id])).length > 0
   }
 
   async getStatus(id: Id): Promise<VerificationStatus> {
     assertString(id, 'id')
-    const rows = storable(id) ? await this.#q<{ status: number }>(this.#t.status!, [id]) : []
+    const rows = storable(id) ? await this.#q<{ status: number }>('status', [id]) : []
     if (rows.length === 0) throw new EntryNotFoundError(id)
     const name = STATUS_NAME[rows[0]!.status]
     if (name === undefined) throw new CorruptStoreError(`schema ${this.schema}`, `the stored status of ${id} is unknown`)
@@ -263,7 +267,12 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     assertStatus(status)
     assertString(id, 'id')
     if (!storable(id)) throw new EntryNotFoundError(id)
-    const rows = await this.#q<{ seq: string; tree: Id; graph: string }>(this.#t.setStatus!, [id, STATUS_CODE[status], this.#channel])
+    const rows = await this.#q<{ seq: string; tree: Id; graph: string }>('setStatus', [id, STATUS_CODE[status], this.#channel]).catch((err: unknown) => {
+      // The stored graph record of the entry is not JSON (the function parses it to keep the heads).
+      if ((err as StorageError).cause instanceof Error && ((err as StorageError).cause as { code?: unknown }).code === '22P02')
+        throw new CorruptStoreError(`schema ${this.schema}`, `the stored graph record of ${id} is damaged`, { cause: err })
+      throw err
+    })
     if (rows.length === 0) {
       if (!(await this.has(id))) throw new EntryNotFoundError(id)
       return
@@ -276,58 +285,59 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
 
   async idsByStatus(status: VerificationStatus): Promise<Id[]> {
     const wanted = assertStatus(status)
-    return (await this.#q<{ id: Id }>(this.#t.byStatus!, [STATUS_CODE[wanted]])).map((r) => r.id).sort(compareIds)
+    const rows = wanted === 'verified' ? await this.#q<{ id: Id }>('verifiedIds', []) : await this.#q<{ id: Id }>('byStatus', [STATUS_CODE[wanted]])
+    return rows.map((r) => r.id).sort(compareIds)
   }
 
   async treeEntryIds(tree: Id): Promise<Id[]> {
     assertString(tree, 'tree')
     if (!storable(tree)) return []
-    return (await this.#q<{ id: Id }>(this.#t.treeIds!, [tree])).map((r) => r.id)
+    return (await this.#q<{ id: Id }>('treeIds', [tree])).map((r) => r.id)
   }
 
   async rootIds(): Promise<Id[]> {
-    return (await this.#q<{ id: Id }>(this.#t.roots!, [])).map((r) => r.id).sort(compareIds)
+    return (await this.#q<{ id: Id }>('roots', [])).map((r) => r.id).sort(compareIds)
   }
 
   // ---- local keys and metadata ----------------------------------------------
 
   async putLocalKey(name: string, key: Uint8Array): Promise<void> {
     assertString(name, 'name')
-    await this.#q(this.#t.putKey!, [utf8(name), Buffer.from(assertBytes(key, 'key'))])
+    await this.#q('putKey', [utf8(name), Buffer.from(assertBytes(key, 'key'))])
   }
 
   async getLocalKey(name: string): Promise<Uint8Array | undefined> {
     assertString(name, 'name')
-    const rows = await this.#q<{ key: Buffer }>(this.#t.getKey!, [utf8(name)])
+    const rows = await this.#q<{ key: Buffer }>('getKey', [utf8(name)])
     return rows.length === 0 ? undefined : new Uint8Array(rows[0]!.key)
   }
 
   async listLocalKeys(): Promise<string[]> {
-    return (await this.#q<{ name: Buffer }>(this.#t.listKeys!, [])).map((r) => text(r.name)).sort(compareIds)
+    return (await this.#q<{ name: Buffer }>('listKeys', [])).map((r) => text(r.name)).sort(compareIds)
   }
 
   async deleteLocalKey(name: string): Promise<void> {
     assertString(name, 'name')
-    await this.#q(this.#t.deleteKey!, [utf8(name)])
+    await this.#q('deleteKey', [utf8(name)])
   }
 
   async getMetadata(key: string): Promise<string | undefined> {
     assertString(key, 'key')
-    const rows = await this.#q<{ value: Buffer }>(this.#t.getMeta!, [utf8(key)])
+    const rows = await this.#q<{ value: Buffer }>('getMeta', [utf8(key)])
     return rows.length === 0 ? undefined : text(rows[0]!.value)
   }
 
   async setMetadata(key: string, value: string): Promise<void> {
     assertString(key, 'key')
     assertString(value, 'value')
-    await this.#q(this.#t.setMeta!, [utf8(key), utf8(value)])
+    await this.#q('setMeta', [utf8(key), utf8(value)])
   }
 
   // ---- checkpoints ------------------------------------------------------------
 
   async putCheckpoint(checkpoint: Checkpoint): Promise<void> {
     const c = assertCheckpoint(checkpoint)
-    await this.#q(this.#t.putCheckpoint!, [utf8(c.tree), utf8(c.store), utf8(c.kind), c.tips.join(','), c.height, utf8(c.data), CHECKPOINTS_KEPT])
+    await this.#q('putCheckpoint', [utf8(c.tree), utf8(c.store), utf8(c.kind), c.tips.join(','), c.height, utf8(c.data), CHECKPOINTS_KEPT])
   }
 
   async getCheckpoints(tree: Id, store: string, kind: string, limit = 1): Promise<Checkpoint[]> {
@@ -335,14 +345,48 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     assertString(store, 'store')
     assertString(kind, 'kind')
     if (!Number.isSafeInteger(limit) || limit < 0) throw new RangeError('limit must be a non-negative integer')
-    const rows = await this.#q<{ tips: string; height: string; data: Buffer }>(this.#t.getCheckpoints!, [utf8(tree), utf8(store), utf8(kind), limit])
+    const rows = await this.#q<{ tips: string; height: string; data: Buffer }>('getCheckpoints', [utf8(tree), utf8(store), utf8(kind), limit])
     return rows.map((r) => ({ tree, store, kind, tips: r.tips.split(','), height: Number(r.height), data: text(r.data) }))
   }
 
   async deleteCheckpoints(tree: Id, store?: string): Promise<void> {
     assertString(tree, 'tree')
-    if (store === undefined) await this.#q(this.#t.deleteTreeCheckpoints!, [utf8(tree)])
-    else await this.#q(this.#t.deleteStoreCheckpoints!, [utf8(tree), utf8(assertString(store, 'store'))])
+    if (store === undefined) await this.#q('deleteTreeCheckpoints', [utf8(tree)])
+    else await this.#q('deleteStoreCheckpoints', [utf8(tree), utf8(assertString(store, 'store'))])
+  }
+
+  // ---- heads: tips and heights in SQL (see the module comment) ------------------
+
+  /** The heads of `store` (MAIN: the tips) of a regular database, sorted as the index sorts them; `undefined` when the index is loaded or the database is not regular. */
+  async #headsOf(tree: Id, store: string): Promise<Id[] | undefined> {
+    if (this.hasIndex(tree) || !storable(tree)) return undefined
+    const rows = await this.#q<{ shape: number; id: Id | null; height: number | null }>('heads', [tree, store])
+    if (rows.length === 0 || rows[0]!.shape !== 0) return undefined
+    const heads = rows.filter((r): r is { shape: number; id: Id; height: number } => r.id !== null)
+    heads.sort((a, b) => a.height - b.height || compareIds(a.id, b.id))
+    return heads.map((r) => r.id)
+  }
+
+  override async getTips(tree: Id): Promise<Id[]> {
+    assertString(tree, 'tree')
+    return (await this.#headsOf(tree, MAIN)) ?? super.getTips(tree)
+  }
+
+  override async getStoreTips(tree: Id, store: string): Promise<Id[]> {
+    assertString(tree, 'tree')
+    assertString(store, 'store')
+    return (await this.#headsOf(tree, store)) ?? super.getStoreTips(tree, store)
+  }
+
+  override async getHeight(tree: Id, id: Id): Promise<number> {
+    assertString(tree, 'tree')
+    assertString(id, 'id')
+    if (!this.hasIndex(tree) && storable(tree) && storable(id)) {
+      const rows = await this.#q<{ shape: number; status: number | null; height: number | null }>('height', [tree, id])
+      const r = rows[0]
+      if (r !== undefined && r.shape === 0 && r.status === 0 && r.height !== null && r.height >= 0) return r.height
+    }
+    return super.getHeight(tree, id)
   }
 
   // ---- graph index and other processes' writes ----------------------------------
@@ -350,14 +394,14 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
   protected override async loadGraph(tree: Id): Promise<Map<Id, Entry>> {
     const out = new Map<Id, Entry>()
     if (!storable(tree)) return out
-    const rows = await this.#q<{ version: string; id: Id | null; graph: string | null }>(this.#t.graph!, [tree])
+    const rows = await this.#q<{ version: string; id: Id | null; graph: string | null }>('graph', [tree])
     for (const r of rows) if (r.id !== null) out.set(r.id, storedSkeleton(`schema ${this.schema}`, r.graph!, tree))
     return out
   }
 
   protected override async readVerified(ids: readonly Id[]): Promise<Entry[]> {
     if (ids.length === 0) return []
-    const rows = await this.#q<{ id: Id; body: string }>(this.#t.bodies!, [ids])
+    const rows = await this.#q<{ id: Id; body: string }>('bodies', [ids])
     const byId = new Map(rows.map((r) => [r.id, r.body]))
     return ids.map((id) => {
       const body = byId.get(id)
@@ -376,7 +420,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
   #takeIn(tree: Id): Promise<void> {
     const run = this.#takeInChain.then(async () => {
       const seen = this.#seen.get(tree) ?? 0
-      const rows = await this.#q<ChangeRow>(this.#t.since!, [tree, seen])
+      const rows = await this.#q<ChangeRow>('since', [tree, seen])
       const changed: ChangedEntry[] = []
       let top = seen
       // Take-ins run one at a time, so only this handle's own writes (`#ownWrite`, while this query
@@ -449,7 +493,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     await client.query(`LISTEN ${ident(this.#channel)}`)
     this.#listener = client
     // Catch up on what was written before the LISTEN took effect.
-    const versions = await this.#q<{ tree: Id; version: string }>(this.#t.versions!, [])
+    const versions = await this.#q<{ tree: Id; version: string }>('versions', [])
     await Promise.all(versions.filter((r) => Number(r.version) > (this.#seen.get(r.tree) ?? 0)).map((r) => this.#takeIn(r.tree)))
   }
 }

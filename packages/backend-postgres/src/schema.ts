@@ -11,7 +11,7 @@ import type pg from 'pg'
 import { CorruptStoreError, UnsupportedFormatError } from '@engram/backend-api'
 
 export const FORMAT = 'engram-postgres'
-export const SCHEMA_VERSION = 1
+export const SCHEMA_VERSION = 2
 
 /** Double-quoted SQL identifier. */
 export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`
@@ -43,11 +43,152 @@ CREATE TABLE ${s}.checkpoints (
   data   bytea NOT NULL,
   PRIMARY KEY (tree, store, kind, tips)
 );
-INSERT INTO ${s}.engram_format (key, value) VALUES ('format', '${FORMAT}'), ('version', '${SCHEMA_VERSION}');
+INSERT INTO ${s}.engram_format (key, value) VALUES ('format', '${FORMAT}'), ('version', '1');
 `
 
-/** Upgrades from version `n` to `n + 1` (SQL given the quoted schema). None yet. */
-const MIGRATIONS: Record<number, (s: string) => string> = {}
+/**
+ * Version 2: tips, store tips and heights kept in SQL (see
+ * postgres-backend.ts, "heads"), so a new connection answers them without
+ * loading the graph of a database; and fewer indexes for a commit to write.
+ * - `trees.shape`: 0 regular (heads kept in SQL), 1 irregular (answered from
+ *   the graph index, for good), 2 no verified entry yet. Databases written
+ *   before get 1: they stay on the graph index.
+ * - `entries.height`: the height of a verified entry of a regular database
+ *   (-1 otherwise).
+ * - `heads`: the tips (store `chr(1)`, which no store name holds: names hold
+ *   no control characters) and store tips of each regular database.
+ * - Both new columns are NOT NULL without a default, so a process still
+ *   running version 1 code fails its writes (`STORAGE_ERROR`) instead of
+ *   storing entries without keeping the heads.
+ * - Writes go through two functions (one statement each, one round trip):
+ *   `engram_put` and `engram_set_status`, which lock the database's `trees`
+ *   row first (as version 1's statements did), so writes to one database
+ *   are serialised and each statement in them sees the writes committed
+ *   before (plpgsql takes a fresh snapshot per statement).
+ * - Indexes: the status index holds only unsettled rows, and (tree, status)
+ *   is gone ((tree, seq) serves those queries): a verified entry writes the
+ *   primary key and (tree, seq) only.
+ */
+const v2 = (s: string): string => `
+ALTER TABLE ${s}.entries ADD COLUMN height integer NOT NULL DEFAULT -1;
+ALTER TABLE ${s}.entries ALTER COLUMN height DROP DEFAULT;
+ALTER TABLE ${s}.trees ADD COLUMN shape smallint NOT NULL DEFAULT 1;
+ALTER TABLE ${s}.trees ALTER COLUMN shape DROP DEFAULT;
+DROP INDEX ${s}.entries_status;
+DROP INDEX ${s}.entries_tree_status;
+CREATE INDEX entries_unsettled ON ${s}.entries (status) WHERE status <> 0;
+CREATE TABLE ${s}.heads (
+  tree   text NOT NULL,
+  store  text NOT NULL,
+  id     text NOT NULL,
+  height integer NOT NULL,
+  PRIMARY KEY (tree, store, id)
+);
+
+-- An entry of a regular database becomes verified (called under its trees row lock): checks that its
+-- main parents are verified entries of the database with heights and that its store parents are
+-- verified members of their stores; then moves the heads and returns its height. Otherwise marks the
+-- database irregular and returns -1. A store parent holds the store when its graph record (JSON from
+-- graphText) has the node '["<name>",[': no other place in a record reads so.
+CREATE FUNCTION ${s}.engram_heads(p_tree text, p_id text, p_graph text) RETURNS integer LANGUAGE plpgsql AS $f$
+DECLARE
+  g jsonb := p_graph::jsonb;
+  parents text[] := ARRAY(SELECT jsonb_array_elements_text(g -> 0));
+  ok boolean;
+  h integer;
+BEGIN
+  SELECT count(*) = cardinality(parents), coalesce(max(e.height) + 1, 0) INTO ok, h FROM ${s}.entries e
+    WHERE e.id = ANY (parents) AND e.tree = p_tree AND e.status = 0 AND e.height >= 0;
+  IF ok THEN
+    SELECT count(*) = count(e.id) INTO ok
+      FROM jsonb_array_elements(g -> 1) st
+      CROSS JOIN LATERAL jsonb_array_elements_text(st -> 1) sp(id)
+      LEFT JOIN ${s}.entries e ON e.id = sp.id AND e.tree = p_tree AND e.status = 0 AND e.height >= 0
+        AND strpos(e.graph, '[' || to_json(st ->> 0)::text || ',[') > 0;
+  END IF;
+  IF NOT ok THEN
+    UPDATE ${s}.trees SET shape = 1 WHERE tree = p_tree;
+    RETURN -1;
+  END IF;
+  DELETE FROM ${s}.heads WHERE tree = p_tree AND (store, id) IN (
+    SELECT chr(1), unnest(parents)
+    UNION ALL SELECT st ->> 0, jsonb_array_elements_text(st -> 1) FROM jsonb_array_elements(g -> 1) st);
+  INSERT INTO ${s}.heads (tree, store, id, height)
+    SELECT p_tree, x, p_id, h FROM unnest(chr(1) || ARRAY(SELECT st ->> 0 FROM jsonb_array_elements(g -> 1) st)) x
+    ON CONFLICT DO NOTHING;
+  RETURN h;
+END $f$;
+
+-- Stores an entry unless its id is stored: its version (seq), or NULL when it was there.
+CREATE FUNCTION ${s}.engram_put(p_id text, p_tree text, p_status smallint, p_root boolean, p_graph text, p_body text, p_channel text)
+RETURNS bigint LANGUAGE plpgsql AS $f$
+DECLARE
+  v bigint;
+  shp smallint;
+  h integer := -1;
+BEGIN
+  INSERT INTO ${s}.trees AS t (tree, version, shape)
+    VALUES (p_tree, 1, CASE WHEN p_status <> 0 THEN 2 WHEN p_root THEN 0 ELSE 1 END)
+    ON CONFLICT (tree) DO UPDATE SET version = t.version + 1,
+      shape = CASE WHEN t.shape = 2 THEN excluded.shape ELSE t.shape END
+    RETURNING t.version, t.shape INTO v, shp;
+  -- Under the lock: an entry's id names its database, so no one else inserts it until this commits.
+  PERFORM 1 FROM ${s}.entries WHERE id = p_id;
+  IF FOUND THEN
+    RETURN NULL;
+  END IF;
+  IF p_status = 0 AND shp = 0 THEN
+    h := ${s}.engram_heads(p_tree, p_id, p_graph);
+  END IF;
+  INSERT INTO ${s}.entries (id, tree, status, is_root, seq, height, graph, body)
+    VALUES (p_id, p_tree, p_status, p_root, v, h, p_graph, p_body);
+  PERFORM pg_notify(p_channel, p_tree || ' ' || v);
+  RETURN v;
+END $f$;
+
+-- Changes a status: the new version, the tree and the graph record; no row when the entry is not
+-- stored or already has that status.
+CREATE FUNCTION ${s}.engram_set_status(p_id text, p_status smallint, p_channel text)
+RETURNS TABLE (seq bigint, tree text, graph text) LANGUAGE plpgsql AS $f$
+DECLARE
+  tr text;
+  st smallint;
+  root boolean;
+  gr text;
+  v bigint;
+  shp smallint;
+  was smallint;
+  h integer := -1;
+BEGIN
+  SELECT e.tree, e.status INTO tr, st FROM ${s}.entries e WHERE e.id = p_id;
+  IF NOT FOUND OR st = p_status THEN
+    RETURN;
+  END IF;
+  UPDATE ${s}.trees t SET version = t.version + 1 WHERE t.tree = tr RETURNING t.version, t.shape INTO v, shp;
+  SELECT e.status, e.is_root, e.graph INTO st, root, gr FROM ${s}.entries e WHERE e.id = p_id;
+  IF st = p_status THEN
+    RETURN;
+  END IF;
+  was := shp;
+  IF p_status = 0 AND shp = 2 THEN
+    shp := CASE WHEN root THEN 0 ELSE 1 END;
+  ELSIF st = 0 AND shp = 0 THEN
+    shp := 1; -- a verified entry left verified
+  END IF;
+  IF shp <> was THEN
+    UPDATE ${s}.trees t SET shape = shp WHERE t.tree = tr;
+  END IF;
+  IF p_status = 0 AND shp = 0 THEN
+    h := ${s}.engram_heads(tr, p_id, gr);
+  END IF;
+  UPDATE ${s}.entries e SET status = p_status, seq = v, height = h WHERE e.id = p_id;
+  PERFORM pg_notify(p_channel, tr || ' ' || v);
+  RETURN QUERY SELECT v, tr, gr;
+END $f$;
+`
+
+/** Upgrades from version `n` to `n + 1` (SQL given the quoted schema). */
+const MIGRATIONS: Record<number, (s: string) => string> = { 1: v2 }
 
 /**
  * Creates or checks (and migrates) the schema `schema`.
@@ -65,6 +206,7 @@ export async function prepareSchema(client: pg.PoolClient, schema: string): Prom
     if (tables.length === 0) {
       await client.query(`CREATE SCHEMA IF NOT EXISTS ${s}`)
       await client.query(schemaV1(s))
+      await migrate(client, s, where, 1)
     } else {
       if (!tables.includes('engram_format')) throw new CorruptStoreError(where, 'it holds tables of another program')
       const rows = (await client.query<{ key: string; value: string }>(`SELECT key, value FROM ${s}.engram_format`)).rows
@@ -73,16 +215,21 @@ export async function prepareSchema(client: pg.PoolClient, schema: string): Prom
       const version = Number(info.get('version'))
       if (!Number.isSafeInteger(version) || version < 1) throw new CorruptStoreError(where, `its schema version ${String(info.get('version'))} is not valid`)
       if (version > SCHEMA_VERSION) throw new UnsupportedFormatError(where, version, SCHEMA_VERSION)
-      for (let v = version; v < SCHEMA_VERSION; v++) {
-        const step = MIGRATIONS[v]
-        if (step === undefined) throw new CorruptStoreError(where, `no migration from schema version ${v}`)
-        await client.query(step(s))
-        await client.query(`UPDATE ${s}.engram_format SET value = $1 WHERE key = 'version'`, [String(v + 1)])
-      }
+      await migrate(client, s, where, version)
     }
     await client.query('COMMIT')
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {})
     throw err
+  }
+}
+
+/** Runs the migrations from `version` up to {@link SCHEMA_VERSION} (inside the caller's transaction). */
+async function migrate(client: pg.PoolClient, s: string, where: string, version: number): Promise<void> {
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    const step = MIGRATIONS[v]
+    if (step === undefined) throw new CorruptStoreError(where, `no migration from schema version ${v}`)
+    await client.query(step(s))
+    await client.query(`UPDATE ${s}.engram_format SET value = $1 WHERE key = 'version'`, [String(v + 1)])
   }
 }
