@@ -119,7 +119,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     const s = ident(schema)
     this.#t = {
       // The functions schema version 2 created (schema.ts): one statement each, the heads kept inside.
-      put: `SELECT ${s}.engram_put($1, $2, $3::smallint, $4, $5, $6, $7) AS seq`,
+      put: `SELECT ${s}.engram_put($1, $2, $3::smallint, $4, $5, $6, $7, $8, $9, $10, $11) AS seq`,
       setStatus: `SELECT seq, tree, graph FROM ${s}.engram_set_status($1, $2::smallint, $3)`,
       body: `SELECT body FROM ${s}.entries WHERE id = $1`,
       bodies: `SELECT id, body FROM ${s}.entries WHERE id = ANY($1) AND status = 0`,
@@ -234,6 +234,11 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
       graphText(checked),
       JSON.stringify(checked),
       this.#channel,
+      // The links again as arrays, for the heads (schema.ts, engram_heads): main parents, stores, store parents as pairs.
+      checked.tree.parents,
+      checked.subtrees.map((s) => s.name),
+      checked.subtrees.flatMap((s) => s.parents.map(() => s.name)),
+      checked.subtrees.flatMap((s) => s.parents),
     ])
     const seq = rows[0]?.seq ?? null
     if (seq === null) return false
