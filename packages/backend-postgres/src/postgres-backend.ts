@@ -2,13 +2,30 @@
  * @module
  * `PostgresBackend`: an Engram instance in one schema of a PostgreSQL
  * server, shared by any number of processes. Every write is one statement
- * (one round trip, atomic). Each database (`tree`) has a version counter
- * bumped by every write to it under its row lock, so versions follow commit
- * order; each entry row carries the version that last wrote it. Graph
- * questions are answered from an in-memory index per database
- * (`IndexedBackend`), brought up to date before each answer by one query
- * for the rows above the version it has seen. `watch` listens on a
- * per-schema NOTIFY channel that every write signals.
+ * (one round trip, atomic), sent as a named prepared statement. Each
+ * database (`tree`) has a version counter bumped by every write to it under
+ * its row lock, so versions follow commit order; each entry row carries the
+ * version that last wrote it. Graph questions are answered from an
+ * in-memory index per database (`IndexedBackend`), brought up to date
+ * before each answer by one query for the rows above the version it has
+ * seen. `watch` listens on a per-schema NOTIFY channel that every write
+ * signals.
+ *
+ * Heads (schema version 2): tips, store tips and heights of a regular
+ * database are also kept in SQL, by the write that makes an entry verified
+ * (the `engram_put` and `engram_set_status` functions, schema.ts), so a new
+ * connection answers them with one query instead of loading the whole graph
+ * (reopen + first read stays flat as history grows). A database is regular
+ * while every entry became verified after its main parents (verified
+ * entries of that database) and its store parents (verified members of
+ * that store), and none left `verified`: then an entry's height never
+ * changes, a new entry has no verified child yet, and the tips are the old
+ * tips minus its parents plus itself. Anything else (an entry verified
+ * before its parents, a status leaving `verified`, a database written by
+ * schema version 1) marks it irregular for good, and it is answered from
+ * the graph index as before. Writes to one database hold its `trees` row
+ * lock, and the functions read with a fresh snapshot after taking it, so
+ * concurrent writers from several processes keep the heads right.
  */
 import pg from 'pg'
 import {
@@ -52,6 +69,16 @@ export interface PostgresBackendOptions {
   schema?: string
   /** Connections in the pool (default 10). */
   poolSize?: number
+  /**
+   * `true` (default): a write resolves once the server has flushed it to
+   * disk, so an acknowledged write survives a server crash. `false` sets
+   * PostgreSQL's `synchronous_commit = off` on this pool's connections: a
+   * write resolves before that flush (a commit costs less), and a server
+   * crash may lose the writes of its last moments (up to about three times
+   * `wal_writer_delay`, 600 ms by default); what remains is consistent, and
+   * a crash of this process alone loses nothing acknowledged.
+   */
+  synchronousCommit?: boolean
 }
 
 const STATUS_CODE = { verified: 0, unverified: 1, failed: 2 } as const
@@ -165,7 +192,10 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     assertString(options.connectionString, 'connectionString')
     const schema = options.schema === undefined ? 'engram' : assertString(options.schema, 'schema')
     if (schema === '' || schema.length > 50 || schema.includes('\u0000')) throw new RangeError('schema must be 1 to 50 characters, without NUL')
+    if (options.synchronousCommit !== undefined && typeof options.synchronousCommit !== 'boolean') throw new TypeError('synchronousCommit must be a boolean')
     const pool = new pg.Pool({ connectionString: options.connectionString, max: options.poolSize ?? 10 })
+    // Queued on each new connection before anything this backend sends on it.
+    if (options.synchronousCommit === false) pool.on('connect', (client) => void client.query('SET synchronous_commit = off').catch(() => {}))
     pool.on('error', () => {}) // an idle connection that drops is replaced on next use
     try {
       const client = await pool.connect()

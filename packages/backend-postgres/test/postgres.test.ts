@@ -26,6 +26,7 @@ describe('PostgresBackend error mapping', () => {
     await expect(PostgresBackend.connect(undefined as never)).rejects.toBeInstanceOf(TypeError)
     await expect(PostgresBackend.connect({ connectionString: 5 as never })).rejects.toBeInstanceOf(TypeError)
     await expect(PostgresBackend.connect({ connectionString: 'postgres://x', schema: '' })).rejects.toBeInstanceOf(RangeError)
+    await expect(PostgresBackend.connect({ connectionString: 'postgres://x', synchronousCommit: 'off' as never })).rejects.toBeInstanceOf(TypeError)
   })
   it('an unreachable server → CONNECTION_LOST', async () => {
     const err = await PostgresBackend.connect({ connectionString: 'postgres://nobody@127.0.0.1:1/none' }).catch((e: unknown) => e)

@@ -26,9 +26,10 @@ function rootEntry(seed: string): { id: string; entry: Entry } {
 }
 
 /** A TCP proxy to the server that can cut every connection at the next byte a client sends. */
-async function proxy(url: string): Promise<{ url: string; cutNextWrite: () => void; close: () => Promise<void> }> {
+async function proxy(url: string): Promise<{ url: string; cutNextWrite: () => void; sent: () => string; close: () => Promise<void> }> {
   const target = new URL(url)
   let cut = false
+  let sent = ''
   const sockets = new Set<Socket>()
   const server: Server = createServer((client) => {
     const upstream = tcpConnect(Number(target.port), target.hostname)
@@ -38,7 +39,10 @@ async function proxy(url: string): Promise<{ url: string; cutNextWrite: () => vo
         cut = false
         client.destroy()
         upstream.destroy()
-      } else upstream.write(d)
+      } else {
+        sent += d.toString('latin1')
+        upstream.write(d)
+      }
     })
     upstream.on('data', (d) => client.write(d))
     const end = () => {
@@ -56,6 +60,7 @@ async function proxy(url: string): Promise<{ url: string; cutNextWrite: () => vo
   return {
     url: via.toString(),
     cutNextWrite: () => (cut = true),
+    sent: () => sent,
     close: async () => {
       for (const s of sockets) s.destroy()
       await new Promise((r) => server.close(r))
@@ -87,6 +92,26 @@ export function serverCases(url: string): void {
         expect(await x.getMetadata('format')).toBe('1')
       } finally {
         await x.close()
+        await dropSchema(schema)
+      }
+    })
+
+    it('synchronousCommit: false: each pooled connection first turns synchronous_commit off for its session; writes land as before', async () => {
+      const p = await proxy(url)
+      const schema = freshSchema()
+      const b = await PostgresBackend.connect({ connectionString: p.url, schema, synchronousCommit: false, poolSize: 1 })
+      try {
+        const r = rootEntry('pg-async-commit')
+        expect(await b.insert(r.id, r.entry, 'verified')).toBe(true)
+        const sent = p.sent()
+        expect(sent).toContain('SET synchronous_commit = off')
+        expect(sent.indexOf('SET synchronous_commit = off')).toBeLessThan(sent.indexOf('engram_format'))
+        const other = await PostgresBackend.connect({ connectionString: url, schema })
+        expect(await other.getTips(r.id)).toEqual([r.id])
+        await other.close()
+      } finally {
+        await b.close()
+        await p.close()
         await dropSchema(schema)
       }
     })
