@@ -61,7 +61,8 @@ INSERT INTO ${s}.engram_format (key, value) VALUES ('format', '${FORMAT}'), ('ve
  *   running version 1 code fails its writes (`STORAGE_ERROR`) instead of
  *   storing entries without keeping the heads.
  * - Writes go through two functions (one statement each, one round trip):
- *   `engram_put` and `engram_set_status`, which lock the database's `trees`
+ *   `engram_put` and `engram_set_status` (with `engram_height` and
+ *   `engram_move_heads` for the heads), which lock the database's `trees`
  *   row first (as version 1's statements did), so writes to one database
  *   are serialised and each statement in them sees the writes committed
  *   before (plpgsql takes a fresh snapshot per statement).
@@ -86,37 +87,57 @@ CREATE TABLE ${s}.heads (
 );
 
 -- An entry of a regular database becomes verified (called under its trees row lock), with its main
--- parents, its stores, and its store parents as pairs (sp_store[i], sp_id[i]): checks that the main
--- parents are verified entries of the database with heights and that each store parent is a verified
--- member of its store; then moves the heads and returns the entry's height. Otherwise marks the
--- database irregular and returns -1. A store parent holds the store when its graph record (JSON from
--- graphText) has the node '["<name>",[': nothing else in a record reads so. One statement per parent
--- (an index lookup each): an "= ANY (array)" or a join would be planned again at every call, which
--- measured slower than the loop for the few parents an entry has.
-CREATE FUNCTION ${s}.engram_heads(p_tree text, p_id text, p_parents text[], p_stores text[], sp_store text[], sp_id text[])
+-- parents and its store parents as pairs (sp_store[i], sp_id[i]): its height when the main parents
+-- are verified entries of the database with heights and each store parent is a verified member of
+-- its store; otherwise marks the database irregular and returns -1. A store parent holds the store
+-- when its graph record (JSON from graphText) has the node '["<name>",[': nothing else in a record
+-- reads so. One statement per parent (an index lookup each; a store parent that is also the last
+-- main parent is not read twice): an "= ANY (array)" or a join is planned again at every call,
+-- which measured slower than the loop for the few parents an entry has.
+CREATE FUNCTION ${s}.engram_height(p_tree text, p_parents text[], sp_store text[], sp_id text[])
 RETURNS integer LANGUAGE plpgsql AS $f$
 DECLARE
   parent text;
   ph integer;
+  pgraph text;
+  last_id text;
+  last_graph text;
+  ok boolean;
   h integer := 0;
 BEGIN
   FOREACH parent IN ARRAY p_parents LOOP
-    SELECT e.height INTO ph FROM ${s}.entries e WHERE e.id = parent AND e.tree = p_tree AND e.status = 0 AND e.height >= 0;
+    SELECT e.height, e.graph INTO ph, pgraph FROM ${s}.entries e
+      WHERE e.id = parent AND e.tree = p_tree AND e.status = 0 AND e.height >= 0;
     IF NOT FOUND THEN
       UPDATE ${s}.trees SET shape = 1 WHERE tree = p_tree;
       RETURN -1;
     END IF;
     h := greatest(h, ph + 1);
+    last_id := parent;
+    last_graph := pgraph;
   END LOOP;
   FOR i IN 1 .. coalesce(cardinality(sp_id), 0) LOOP
-    PERFORM FROM ${s}.entries e WHERE e.id = sp_id[i] AND e.tree = p_tree AND e.status = 0 AND e.height >= 0
-      AND strpos(e.graph, '[' || to_json(sp_store[i])::text || ',[') > 0;
-    IF NOT FOUND THEN
+    IF sp_id[i] = last_id THEN
+      ok := strpos(last_graph, '[' || to_json(sp_store[i])::text || ',[') > 0;
+    ELSE
+      ok := EXISTS (SELECT FROM ${s}.entries e WHERE e.id = sp_id[i] AND e.tree = p_tree AND e.status = 0 AND e.height >= 0
+        AND strpos(e.graph, '[' || to_json(sp_store[i])::text || ',[') > 0);
+    END IF;
+    IF NOT ok THEN
       UPDATE ${s}.trees SET shape = 1 WHERE tree = p_tree;
       RETURN -1;
     END IF;
   END LOOP;
-  -- Checked: the parents leave the heads, the entry joins them.
+  RETURN h;
+END $f$;
+
+-- The heads after an entry of height h (>= 0) became verified: its parents leave them, it joins them
+-- (as a tip and as a head of each of its stores).
+CREATE FUNCTION ${s}.engram_move_heads(p_tree text, p_id text, h integer, p_parents text[], p_stores text[], sp_store text[], sp_id text[])
+RETURNS void LANGUAGE plpgsql AS $f$
+DECLARE
+  parent text;
+BEGIN
   FOREACH parent IN ARRAY p_parents LOOP
     DELETE FROM ${s}.heads WHERE tree = p_tree AND store = chr(1) AND id = parent;
   END LOOP;
@@ -125,7 +146,6 @@ BEGIN
   END LOOP;
   INSERT INTO ${s}.heads (tree, store, id, height) SELECT p_tree, x, p_id, h FROM unnest(chr(1) || p_stores) x
     ON CONFLICT DO NOTHING;
-  RETURN h;
 END $f$;
 
 -- Stores an entry unless its id is stored: its version (seq), or NULL when it was there.
@@ -142,16 +162,18 @@ BEGIN
     ON CONFLICT (tree) DO UPDATE SET version = t.version + 1,
       shape = CASE WHEN t.shape = 2 THEN excluded.shape ELSE t.shape END
     RETURNING t.version, t.shape INTO v, shp;
-  -- Under the lock: an entry's id names its database, so no one else inserts it until this commits.
-  PERFORM 1 FROM ${s}.entries WHERE id = p_id;
-  IF FOUND THEN
-    RETURN NULL;
-  END IF;
   IF p_status = 0 AND shp = 0 THEN
-    h := ${s}.engram_heads(p_tree, p_id, p_parents, p_stores, sp_store, sp_id);
+    h := ${s}.engram_height(p_tree, p_parents, sp_store, sp_id);
   END IF;
   INSERT INTO ${s}.entries (id, tree, status, is_root, seq, height, graph, body)
-    VALUES (p_id, p_tree, p_status, p_root, v, h, p_graph, p_body);
+    VALUES (p_id, p_tree, p_status, p_root, v, h, p_graph, p_body)
+    ON CONFLICT (id) DO NOTHING;
+  IF NOT FOUND THEN
+    RETURN NULL; -- stored already (what the version bump or an irregular mark above did is harmless)
+  END IF;
+  IF h >= 0 THEN
+    PERFORM ${s}.engram_move_heads(p_tree, p_id, h, p_parents, p_stores, sp_store, sp_id);
+  END IF;
   PERFORM pg_notify(p_channel, p_tree || ' ' || v);
   RETURN v;
 END $f$;
@@ -169,6 +191,7 @@ DECLARE
   shp smallint;
   was smallint;
   g jsonb;
+  pars text[];
   sps text[];
   spi text[];
   h integer := -1;
@@ -195,7 +218,11 @@ BEGIN
     -- The links from the stored graph record (a damaged one fails here: 22P02, nothing written).
     g := gr::jsonb;
     SELECT array_agg(n ->> 0), array_agg(x) INTO sps, spi FROM jsonb_array_elements(g -> 1) n, jsonb_array_elements_text(n -> 1) x;
-    h := ${s}.engram_heads(tr, p_id, ARRAY(SELECT jsonb_array_elements_text(g -> 0)), ARRAY(SELECT n ->> 0 FROM jsonb_array_elements(g -> 1) n), sps, spi);
+    pars := ARRAY(SELECT jsonb_array_elements_text(g -> 0));
+    h := ${s}.engram_height(tr, pars, sps, spi);
+    IF h >= 0 THEN
+      PERFORM ${s}.engram_move_heads(tr, p_id, h, pars, ARRAY(SELECT n ->> 0 FROM jsonb_array_elements(g -> 1) n), sps, spi);
+    END IF;
   END IF;
   UPDATE ${s}.entries e SET status = p_status, seq = v, height = h WHERE e.id = p_id;
   PERFORM pg_notify(p_channel, tr || ' ' || v);

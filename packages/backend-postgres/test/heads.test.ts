@@ -133,6 +133,8 @@ if (url !== undefined) {
             else await w.put(e.id, e.entry, 'verified')
             if (i % 13 === 12) await compare(schema, root.id, ids)
           }
+          // Re-puts change nothing.
+          for (const e of order.slice(0, 5)) expect(await w.insert(e.id, e.entry, 'verified')).toBe(false)
           const final = await compare(schema, root.id, ids)
           expect(final.tips.length).toBeGreaterThan(0)
           expect(final.heights.every((h) => typeof h === 'number')).toBe(true)
