@@ -82,9 +82,9 @@ CREATE TABLE ${s}.heads (
   tree   text NOT NULL,
   store  text NOT NULL,
   id     text NOT NULL,
-  height integer NOT NULL,
-  PRIMARY KEY (tree, store, id)
+  height integer NOT NULL
 );
+CREATE INDEX heads_store ON ${s}.heads (tree, store);
 
 -- An entry of a regular database becomes verified (called under its trees row lock), with its main
 -- parents and its store parents as pairs (sp_store[i], sp_id[i]): its height when the main parents
@@ -131,21 +131,43 @@ BEGIN
   RETURN h;
 END $f$;
 
--- The heads after an entry of height h (>= 0) became verified: its parents leave them, it joins them
--- (as a tip and as a head of each of its stores).
+-- The heads after an entry of height h (>= 0) became verified: in each of its stores (and chr(1), the
+-- tips) it takes the row of its first parent there (an update of unindexed columns: a HOT update,
+-- no index write), the other parents' rows go, and where no parent was a head it gets a new row.
+-- Loops over the arrays, not queries: each SQL statement costs more here than the row work.
 CREATE FUNCTION ${s}.engram_move_heads(p_tree text, p_id text, h integer, p_parents text[], p_stores text[], sp_store text[], sp_id text[])
 RETURNS void LANGUAGE plpgsql AS $f$
 DECLARE
+  st text := chr(1);
   parent text;
+  placed boolean := false;
 BEGIN
   FOREACH parent IN ARRAY p_parents LOOP
-    DELETE FROM ${s}.heads WHERE tree = p_tree AND store = chr(1) AND id = parent;
+    IF placed THEN
+      DELETE FROM ${s}.heads WHERE tree = p_tree AND store = st AND id = parent;
+    ELSE
+      UPDATE ${s}.heads SET id = p_id, height = h WHERE tree = p_tree AND store = st AND id = parent;
+      placed := FOUND;
+    END IF;
   END LOOP;
-  FOR i IN 1 .. coalesce(cardinality(sp_id), 0) LOOP
-    DELETE FROM ${s}.heads WHERE tree = p_tree AND store = sp_store[i] AND id = sp_id[i];
+  IF NOT placed THEN
+    INSERT INTO ${s}.heads (tree, store, id, height) VALUES (p_tree, st, p_id, h);
+  END IF;
+  FOREACH st IN ARRAY p_stores LOOP
+    placed := false;
+    FOR i IN 1 .. coalesce(cardinality(sp_id), 0) LOOP
+      CONTINUE WHEN sp_store[i] <> st;
+      IF placed THEN
+        DELETE FROM ${s}.heads WHERE tree = p_tree AND store = st AND id = sp_id[i];
+      ELSE
+        UPDATE ${s}.heads SET id = p_id, height = h WHERE tree = p_tree AND store = st AND id = sp_id[i];
+        placed := FOUND;
+      END IF;
+    END LOOP;
+    IF NOT placed THEN
+      INSERT INTO ${s}.heads (tree, store, id, height) VALUES (p_tree, st, p_id, h);
+    END IF;
   END LOOP;
-  INSERT INTO ${s}.heads (tree, store, id, height) SELECT p_tree, x, p_id, h FROM unnest(chr(1) || p_stores) x
-    ON CONFLICT DO NOTHING;
 END $f$;
 
 -- Stores an entry unless its id is stored: its version (seq), or NULL when it was there.
