@@ -56,7 +56,9 @@ INSERT INTO ${s}.engram_format (key, value) VALUES ('format', '${FORMAT}'), ('ve
  * - `entries.height`: the height of a verified entry of a regular database
  *   (-1 otherwise).
  * - `heads`: the tips (store `chr(1)`, which no store name holds: names hold
- *   no control characters) and store tips of each regular database.
+ *   no control characters) and store tips of each regular database, a row
+ *   each, found by (tree, store). Its key is a surrogate (`head`), so a new
+ *   head taking its parent's row changes no indexed column (a HOT update).
  * - Both new columns are NOT NULL without a default, so a process still
  *   running version 1 code fails its writes (`STORAGE_ERROR`) instead of
  *   storing entries without keeping the heads.
@@ -79,6 +81,7 @@ DROP INDEX ${s}.entries_status;
 DROP INDEX ${s}.entries_tree_status;
 CREATE INDEX entries_unsettled ON ${s}.entries (status) WHERE status <> 0;
 CREATE TABLE ${s}.heads (
+  head   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   tree   text NOT NULL,
   store  text NOT NULL,
   id     text NOT NULL,
