@@ -2,7 +2,8 @@
  * @module
  * The PostgreSQL schema of one Engram instance, in its own SQL schema (so
  * many instances share one server). `engram_format` records the format and
- * version; creation and migrations run under an advisory lock, so several
+ * version; a schema at this version is recognised with one query, and
+ * creation and migrations run under an advisory lock, so several
  * processes connecting at once do it once. Another program's tables in the
  * schema (`CORRUPT_STORE`) and a newer version (`UNSUPPORTED_FORMAT`) are
  * detected before anything is written.
@@ -265,6 +266,21 @@ const MIGRATIONS: Record<number, (s: string) => string> = { 1: v2 }
 export async function prepareSchema(client: pg.PoolClient, schema: string): Promise<void> {
   const s = ident(schema)
   const where = `schema ${schema}`
+  // The common case, one round trip: the schema is there at this version (nothing to create or migrate).
+  const current = await client.query<{ key: string; value: string }>(`SELECT key, value FROM ${s}.engram_format`).then(
+    (r) => new Map(r.rows.map((row) => [row.key, row.value])),
+    (err: unknown) => {
+      // No such schema or table (or not ours): the locked path below decides.
+      const code = (err as { code?: unknown }).code
+      if (typeof code === 'string' && (code.startsWith('42') || code.startsWith('3F'))) return undefined
+      throw err
+    },
+  )
+  if (current?.get('format') === FORMAT) {
+    const version = Number(current.get('version'))
+    if (version === SCHEMA_VERSION) return
+    if (Number.isSafeInteger(version) && version > SCHEMA_VERSION) throw new UnsupportedFormatError(where, version, SCHEMA_VERSION)
+  }
   await client.query('BEGIN')
   try {
     await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`engram:${schema}`])
