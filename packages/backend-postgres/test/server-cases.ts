@@ -116,6 +116,24 @@ export function serverCases(url: string): void {
       }
     })
 
+    it('the connection kept between statements, closed by the server while idle: no crash, the next write takes another', async () => {
+      const b = await freshBackend()
+      try {
+        const r = rootEntry('pg-kept')
+        expect(await b.insert(r.id, r.entry, 'verified')).toBe(true)
+        const killed = await sql(
+          `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND query LIKE '%"${b.schema}".engram_put%'`,
+        )
+        expect(killed.length).toBeGreaterThan(0)
+        await new Promise((done) => setTimeout(done, 200))
+        const e = makeEntry(r.id, [r.id], { s: { parents: [r.id], data: 'after' } }, 'after')
+        expect(await b.insert(e.id, e.entry, 'verified')).toBe(true)
+        expect(await b.getTips(r.id)).toEqual([e.id])
+      } finally {
+        await dispose(b)
+      }
+    })
+
     it('a schema from a newer version → UNSUPPORTED_FORMAT; another program\'s tables → CORRUPT_STORE; neither is changed', async () => {
       const newer = freshSchema()
       await (await PostgresBackend.connect({ connectionString: url, schema: newer })).close()
