@@ -4,7 +4,9 @@
  * - P1 on each backend: sequential one-key DocStore commits, interleaved in
  *   rounds with the same commits on a MemoryBackend (so all see the same
  *   machine load). Ratio = backend commits/s ÷ memory commits/s. Targets:
- *   SQLite ≥ 0.7, PostgreSQL ≥ 0.3.
+ *   SQLite ≥ 0.7, PostgreSQL ≥ 0.3. Beside them, the storage's own floor
+ *   (storage-floor.ts): the least a durable one-row write costs there, and
+ *   the highest ratio that leaves.
  * - Received batch: 10,000 entries made elsewhere, handed to
  *   `engine.receiveEntries` in one call (validated, stored, verified).
  * - Reopen + first read: a database of 10,000 and of 100,000 one-key
@@ -29,6 +31,7 @@ import { SqliteBackend } from '@engram/backend-sqlite'
 import { randomBytes, type SigningKey } from '@engram/crypto'
 import { Database, DocStore, Engine } from '@engram/database'
 import { fmt, table } from './measure.js'
+import { postgresFloorUs, sqliteFloorUs } from './storage-floor.js'
 
 interface Signer {
   key: SigningKey
@@ -127,6 +130,16 @@ export async function run(): Promise<void> {
       const rate = perSec(n, ms.get(kind.name)!)
       const ratio = rate / memRate
       rows.push([`P1 ${kind.name}`, `${fmt(rate)} commits/s`, `>= ${kind.target} x memory`, fmt(ratio, 2), ratio >= kind.target! ? 'PASS' : 'FAIL'])
+    }
+    // The storage's own least cost of a durable write, and the P1 ratio that leaves at most (see storage-floor.ts).
+    const memUs = 1e6 / memRate
+    const ceiling = (floorUs: number) => fmt(memUs / (memUs + floorUs), 2)
+    const sqliteFloor = sqliteFloorUs(dir)
+    rows.push(['floor: SQLite one-row append transaction (WAL, synchronous NORMAL, no index)', `${fmt(sqliteFloor, 1)} µs`, '', `<= ${ceiling(sqliteFloor)}`, 'highest P1 ratio it leaves'])
+    if (pgUrl) {
+      const floor = await postgresFloorUs(pgUrl, `bench_${process.pid}_floor`)
+      rows.push(['floor: PostgreSQL one-row INSERT (prepared, autocommit)', `${fmt(floor.insert, 1)} µs`, '', `<= ${ceiling(floor.insert)}`, 'highest P1 ratio it leaves'])
+      rows.push(['floor: PostgreSQL round trip (prepared SELECT $1)', `${fmt(floor.roundTrip, 1)} µs`, '', `<= ${ceiling(floor.roundTrip)}`, 'even with no write at all'])
     }
 
     // ---- received batch of 10,000 ----------------------------------------------

@@ -140,6 +140,21 @@ export interface Backend {
 // `canWatch` / `hasCheckpoints`), and the conformance kit tests them when the
 // backend declares them (`supports` in `backendConformance`).
 
+/**
+ * A backend that stores an entry and says whether it was new, in one step:
+ * a commit then costs one write where `has` + `put` cost two (two round
+ * trips on a database server).
+ */
+export interface InsertingBackend extends Backend {
+  /**
+   * Does what {@link Backend.put} does, with the same checks and
+   * durability, and resolves to `true` when this call stored the entry,
+   * `false` when its id was stored already (the stored entry and status are
+   * kept). Of concurrent inserts of one id, exactly one resolves to `true`.
+   */
+  insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean>
+}
+
 /** One entry another handle on the same storage stored, or whose status it changed. */
 export interface ChangedEntry {
   id: Id

@@ -1,10 +1,15 @@
 /**
  * @module
- * Detecting and checking the optional Backend capabilities (`watch`, durable
- * state checkpoints).
+ * Detecting and checking the optional Backend capabilities (`insert`,
+ * `watch`, durable state checkpoints).
  */
-import type { Backend, Checkpoint, CheckpointBackend, WatchableBackend } from './backend.js'
+import type { Backend, Checkpoint, CheckpointBackend, InsertingBackend, WatchableBackend } from './backend.js'
 import { assertIdList, assertString } from './validate.js'
+
+/** Whether `backend` stores and reports newness in one step ({@link InsertingBackend}). */
+export function canInsert(backend: Backend): backend is InsertingBackend {
+  return typeof (backend as Partial<InsertingBackend>).insert === 'function'
+}
 
 /** Whether `backend` reports writes from other processes ({@link WatchableBackend}). */
 export function canWatch(backend: Backend): backend is WatchableBackend {

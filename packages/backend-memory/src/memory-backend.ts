@@ -21,6 +21,7 @@ import {
   type Entry,
   type GraphSource,
   type Id,
+  type InsertingBackend,
   type VerificationStatus,
 } from '@engram/backend-api'
 import { parseSnapshot, serializeSnapshot, type SnapshotData } from './snapshot-format.js'
@@ -35,7 +36,7 @@ const EMPTY_INDEX = new TreeIndex()
  * Snapshots hold the local keys (the device key, passwordless users' keys)
  * unencrypted: protect the file like a private key.
  */
-export class MemoryBackend extends AbstractBackend {
+export class MemoryBackend extends AbstractBackend implements InsertingBackend {
   /** Every stored entry by id. Its database is `entryTree(id, entry)`; its status `verified` unless listed in `statusSets`. */
   private readonly records = new Map<Id, Entry>()
   /** Every id of each database, in arrival order (append-only: an id is filed once and never leaves its database). */
@@ -56,6 +57,13 @@ export class MemoryBackend extends AbstractBackend {
     const checked = checkPut(id, entry, status)
     if (this.records.has(id)) return
     this.store(id, checked, status)
+  }
+
+  async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
+    const checked = checkPut(id, entry, status)
+    if (this.records.has(id)) return false
+    this.store(id, checked, status)
+    return true
   }
 
   /** Files an entry and returns its database; `index: false` leaves a verified entry for a bulk {@link TreeIndex.build}. */

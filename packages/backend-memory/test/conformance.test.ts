@@ -3,7 +3,7 @@ import type { Backend } from '@engram/backend-api'
 import { MemoryBackend } from '../src/index.js'
 import { createReloading, type Reloading } from './reloading-backend.js'
 
-backendConformance({ name: 'MemoryBackend', create: async () => new MemoryBackend() })
+backendConformance({ name: 'MemoryBackend', create: async () => new MemoryBackend(), supports: { insert: true } })
 
 // The same suite again, every query answered by a backend restored from a snapshot.
 const disposers = new WeakMap<Backend, Reloading>()
@@ -15,4 +15,5 @@ backendConformance({
     return r.backend
   },
   teardown: async (backend) => disposers.get(backend)?.dispose(),
+  supports: { insert: true },
 })

@@ -19,7 +19,7 @@ function inconsistent(text: string): boolean {
   return checkConsistency(new Map(Object.entries(doc.entries))) !== undefined
 }
 
-const MUTATING = new Set(['put', 'setStatus', 'putLocalKey', 'deleteLocalKey', 'setMetadata'])
+const MUTATING = new Set(['put', 'insert', 'setStatus', 'putLocalKey', 'deleteLocalKey', 'setMetadata'])
 
 export interface Reloading {
   backend: Backend

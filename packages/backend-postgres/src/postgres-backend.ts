@@ -38,6 +38,7 @@ import {
   type CheckpointBackend,
   type Entry,
   type Id,
+  type InsertingBackend,
   type VerificationStatus,
   type WatchableBackend,
 } from '@engram/backend-api'
@@ -90,7 +91,7 @@ interface ChangeRow {
  * The schema holds the local keys (the device key, passwordless users' keys)
  * unencrypted: restrict who can read it.
  */
-export class PostgresBackend extends IndexedBackend implements WatchableBackend, CheckpointBackend {
+export class PostgresBackend extends IndexedBackend implements InsertingBackend, WatchableBackend, CheckpointBackend {
   readonly schema: string
   readonly #pool: pg.Pool
   readonly #connectionString: string
@@ -216,6 +217,10 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
   // ---- entries --------------------------------------------------------------
 
   async put(id: Id, entry: Entry, status: VerificationStatus): Promise<void> {
+    await this.insert(id, entry, status)
+  }
+
+  async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
     const checked = checkPut(id, entry, status)
     const tree = entryTree(id, checked)
     const rows = await this.#q<{ seq: string }>(this.#t.put!, [
@@ -227,9 +232,10 @@ export class PostgresBackend extends IndexedBackend implements WatchableBackend,
       JSON.stringify(checked),
       this.#channel,
     ])
-    if (rows.length === 0) return
+    if (rows.length === 0) return false
     this.#ownWrite(tree, Number(rows[0]!.seq))
     if (status === 'verified') this.indexAdded(tree, id, entrySkeleton(checked))
+    return true
   }
 
   async get(id: Id): Promise<Entry> {

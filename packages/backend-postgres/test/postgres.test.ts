@@ -39,7 +39,7 @@ if (url !== undefined) {
     name: 'PostgresBackend',
     create: () => freshBackend(),
     teardown: dispose,
-    supports: { watch: true, checkpoints: true },
+    supports: { insert: true, watch: true, checkpoints: true },
     reopen: (b) => PostgresBackend.connect({ connectionString, schema: b.schema }),
   })
   serverCases(url)

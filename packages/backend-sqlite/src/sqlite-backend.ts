@@ -50,6 +50,7 @@ import {
   type CheckpointBackend,
   type Entry,
   type Id,
+  type InsertingBackend,
   type VerificationStatus,
   type WatchableBackend,
 } from '@engram/backend-api'
@@ -115,7 +116,7 @@ function storageError(err: unknown, path: string): unknown {
  * The file holds the local keys (the device key, passwordless users' keys)
  * unencrypted: protect it like a private key.
  */
-export class SqliteBackend extends IndexedBackend implements WatchableBackend, CheckpointBackend {
+export class SqliteBackend extends IndexedBackend implements InsertingBackend, WatchableBackend, CheckpointBackend {
   readonly path: string
   readonly #db: BetterSqlite3.Database
   readonly #s: Record<string, Statement>
@@ -263,20 +264,31 @@ export class SqliteBackend extends IndexedBackend implements WatchableBackend, C
   // ---- entries --------------------------------------------------------------
 
   async put(id: Id, entry: Entry, status: VerificationStatus): Promise<void> {
+    this.#insert(id, entry, status)
+  }
+
+  async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
+    return this.#insert(id, entry, status)
+  }
+
+  /** Stores the entry unless its id is stored; whether this call stored it. */
+  #insert(id: Id, entry: Entry, status: VerificationStatus): boolean {
     const checked = checkPut(id, entry, status)
     const tree = entryTree(id, checked)
-    this.#run(() => {
+    return this.#run(() => {
       const isRoot = isRootEntry(checked) ? 1 : 0
       if (status === 'verified') {
         const skeleton = entrySkeleton(checked)
         const seq = this.#putVerified.immediate(id, tree, isRoot, graphText(checked), JSON.stringify(checked), skeleton)
-        if (seq === undefined) return
+        if (seq === undefined) return false
         this.#ownWrite(seq)
         this.indexAdded(tree, id, skeleton)
-        return
+        return true
       }
       const seq = (this.#s.insert!.all(id, tree, STATUS_CODE[status], isRoot, graphText(checked), JSON.stringify(checked)) as number[])[0]
-      if (seq !== undefined) this.#ownWrite(seq)
+      if (seq === undefined) return false
+      this.#ownWrite(seq)
+      return true
     })
   }
 

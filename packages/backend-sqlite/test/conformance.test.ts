@@ -6,6 +6,6 @@ backendConformance({
   name: 'SqliteBackend',
   create: () => freshBackend({ watchIntervalMs: 10 }),
   teardown: dispose,
-  supports: { watch: true, checkpoints: true },
+  supports: { insert: true, watch: true, checkpoints: true },
   reopen: (b) => SqliteBackend.open(b.path, { watchIntervalMs: 10 }),
 })

@@ -1,15 +1,16 @@
 /**
  * @module
  * Conformance cases for the optional capabilities a backend declares in
- * `supports`: the `watch` change feed and durable state checkpoints. A
+ * `supports`: `insert`, the `watch` change feed and durable state checkpoints. A
  * backend that has the methods must declare them, so nothing goes untested.
  */
 import { expect, it } from 'vitest'
-import type { Backend, ChangedEntry, Checkpoint, CheckpointBackend, WatchableBackend } from '../backend.js'
+import type { Backend, ChangedEntry, Checkpoint, CheckpointBackend, InsertingBackend, WatchableBackend } from '../backend.js'
 import { CHECKPOINTS_KEPT } from '../backend.js'
-import { canWatch, hasCheckpoints } from '../capabilities.js'
+import { canInsert, canWatch, hasCheckpoints } from '../capabilities.js'
+import { entryId } from '../encode.js'
 import { makeEntry, makeRoot } from './fixtures.js'
-import { expectArgumentError, putAll, type WithBackend } from './helpers.js'
+import { expectArgumentError, expectCode, putAll, type WithBackend } from './helpers.js'
 import type { ConformanceOptions } from './suite.js'
 
 const cp = (over: Partial<Checkpoint> = {}): Checkpoint => ({
@@ -42,9 +43,79 @@ export function capabilityCases<B extends Backend>(options: ConformanceOptions<B
   const supports = options.supports ?? {}
 
   it('declares exactly the optional capabilities it has', use(async (b) => {
+    expect(canInsert(b)).toBe(supports.insert === true)
     expect(canWatch(b)).toBe(supports.watch === true)
     expect(hasCheckpoints(b)).toBe(supports.checkpoints === true)
   }))
+
+  if (supports.insert) {
+    const withIns = (body: (b: InsertingBackend) => Promise<void>) => use(async (b) => body(b as InsertingBackend))
+
+    it('insert: true for a new id, false for a stored one, which keeps its entry and first status', withIns(async (b) => {
+      const r = makeRoot('insert')
+      const a = makeEntry(r.id, [r.id], { s: { data: 'x' } }, 'a')
+      expect(await b.insert(r.id, r.entry, 'verified')).toBe(true)
+      expect(await b.insert(a.id, a.entry, 'unverified')).toBe(true)
+      expect(await b.insert(a.id, a.entry, 'verified')).toBe(false)
+      expect(await b.insert(r.id, r.entry, 'failed')).toBe(false)
+      await b.put(a.id, a.entry, 'verified') // put after insert: still a no-op
+      expect(await b.getStatus(a.id)).toBe('unverified')
+      expect(await b.getStatus(r.id)).toBe('verified')
+      expect(entryId(await b.get(a.id))).toBe(a.id)
+      expect(await b.getTips(r.id)).toEqual([r.id])
+      await b.setStatus(a.id, 'verified')
+      expect(await b.getTips(r.id)).toEqual([a.id])
+      expect(await b.getStoreTips(r.id, 's')).toEqual([a.id])
+      expect(await b.treeEntryIds(r.id)).toHaveLength(2)
+    }))
+
+    it('insert of an id stored by put is false; a verified insert moves the tips like put', withIns(async (b) => {
+      const r = makeRoot('insert-put')
+      const a = makeEntry(r.id, [r.id], {}, 'a')
+      await b.put(r.id, r.entry, 'verified')
+      expect(await b.insert(r.id, r.entry, 'verified')).toBe(false)
+      expect(await b.insert(a.id, a.entry, 'verified')).toBe(true)
+      expect(await b.getTips(r.id)).toEqual([a.id])
+      expect(await b.getHeight(r.id, a.id)).toBe(1)
+    }))
+
+    it('insert refuses what put refuses, storing nothing', withIns(async (b) => {
+      const r = makeRoot('insert-bad')
+      const other = makeRoot('insert-other')
+      const a = makeEntry(r.id, [r.id])
+      await expectCode(b.insert(other.id, r.entry, 'verified'), 'INVALID_ENTRY')
+      const dup = { ...a.entry, tree: { ...a.entry.tree, parents: [r.id, r.id] } }
+      await expectCode(b.insert(entryId(dup as never), dup as never, 'verified'), 'INVALID_ENTRY')
+      await expectArgumentError(b.insert(r.id, r.entry, 'trusted' as never))
+      expect(await b.has(other.id)).toBe(false)
+      expect(await b.has(r.id)).toBe(false)
+      expect(await b.rootIds()).toEqual([])
+    }))
+
+    it('insert: of concurrent inserts of one id exactly one is true', withIns(async (b) => {
+      const r = makeRoot('insert-race')
+      const results = await Promise.all(Array.from({ length: 6 }, () => b.insert(r.id, r.entry, 'verified')))
+      expect(results.filter((x) => x)).toHaveLength(1)
+      expect(await b.rootIds()).toEqual([r.id])
+    }))
+
+    if (options.reopen) {
+      const reopen = options.reopen
+      it('insert: an id another handle stored is not new here', withIns(async (b) => {
+        const other = await reopen(b as unknown as B)
+        try {
+          const r = makeRoot('insert-other-handle')
+          await other.put(r.id, r.entry, 'verified')
+          expect(await b.insert(r.id, r.entry, 'verified')).toBe(false)
+          const a = makeEntry(r.id, [r.id], {}, 'a')
+          expect(await b.insert(a.id, a.entry, 'verified')).toBe(true)
+          expect(await (other as unknown as InsertingBackend).insert(a.id, a.entry, 'verified')).toBe(false)
+        } finally {
+          await options.teardown?.(other)
+        }
+      }))
+    }
+  }
 
   if (supports.checkpoints) {
     const withCp = (body: (b: CheckpointBackend) => Promise<void>) => use(async (b) => body(b as CheckpointBackend))

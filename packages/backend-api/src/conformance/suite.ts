@@ -16,11 +16,11 @@ export interface ConformanceOptions<B extends Backend = Backend> {
   /** Releases a backend after its case (close files, remove folders). */
   teardown?: (backend: B) => Promise<void>
   /**
-   * The optional capabilities the backend has (see `canWatch`,
+   * The optional capabilities the backend has (see `canInsert`, `canWatch`,
    * `hasCheckpoints`); their cases run only when declared, and a case checks
    * that the declaration matches the backend's methods.
    */
-  supports?: { watch?: boolean; checkpoints?: boolean }
+  supports?: { insert?: boolean; watch?: boolean; checkpoints?: boolean }
   /**
    * Another, independent handle on the same storage as `backend` (a second
    * connection, as another process would open): for the cases on durability

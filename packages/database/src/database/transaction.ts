@@ -3,7 +3,7 @@
  * `Transaction`: stages changes to any number of stores and commits them as
  * one signed entry (data-layer §3, DECISIONS 6).
  */
-import { prepareSeal, type DelegationStep, type Entry, type Id, type SigInfo, type SubTreeNode } from '@engram/backend-api'
+import { canInsert, prepareSeal, type DelegationStep, type Entry, type Id, type SigInfo, type SubTreeNode } from '@engram/backend-api'
 import {
   Permission,
   checkSettingsChange,
@@ -289,22 +289,24 @@ export class Transaction {
       // entry, stored once, its hooks fired once. A commit of that id in
       // flight (identical transactions committed concurrently) is waited for.
       const inflight = inflightCommits(engine.backend)
+      const backend = engine.backend
+      // A backend that reports newness on insert needs no `has` first (one write, one round trip).
+      const inserts = canInsert(backend)
       for (;;) {
         const other = inflight.get(id)
         if (other !== undefined) {
           await other
           continue
         }
-        if (!(await engine.backend.has(id))) {
+        if (inserts || !(await backend.has(id))) {
           if (inflight.has(id)) continue // claimed while we looked
           break
         }
-        this.#state = 'closed'
-        this.#releaseBases()
-        return id
+        return this.#closeStored(id)
       }
       let claimEnds!: () => void
       inflight.set(id, new Promise<void>((resolve) => (claimEnds = resolve)))
+      let stored = true
       try {
         // Keep the state of every written store from now on, so reads stay O(1).
         for (let i = 0; i < staged.length; i++) {
@@ -313,11 +315,13 @@ export class Transaction {
           const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!, (cut ??= await states.cutAt(tree, parents)))
           if (pending !== undefined) await pending
         }
-        await engine.backend.put(id, entry, 'verified')
+        if (inserts) stored = await backend.insert(id, entry, 'verified')
+        else await backend.put(id, entry, 'verified')
       } finally {
         inflight.delete(id)
         claimEnds()
       }
+      if (!stored) return this.#closeStored(id)
       this.#state = 'closed'
       // Release borrows before advancing, so kept states advance in place.
       this.#releaseBases()
@@ -329,6 +333,13 @@ export class Transaction {
       this.#state = 'open'
       throw err
     }
+  }
+
+  /** Closes the transaction whose entry `id` was stored already (by another handle, or an identical commit): nothing to apply, no hooks. */
+  #closeStored(id: Id): Id {
+    this.#state = 'closed'
+    this.#releaseBases()
+    return id
   }
 
   /**
