@@ -42,11 +42,55 @@ const NO_SLOTS: readonly Slot[] = []
 
 /** Type id under which `_index` states are kept. */
 
-/** Commits being stored, per backend (every Engine over it): id → settles when that commit stored it or failed. */
-const inflightByBackend = new WeakMap<object, Map<Id, Promise<void>>>()
-function inflightCommits(backend: object): Map<Id, Promise<void>> {
+/** A commit being stored: its id, and (made when another commit waits for it) a promise that settles when it stored it or failed. */
+interface Claim {
+  readonly id: Id
+  done: Promise<void> | undefined
+  end: (() => void) | undefined
+}
+
+/**
+ * Commits being stored over one backend (every Engine over it), so that an
+ * identical commit (the same id) waits for the one in flight. Sequential
+ * commits have at most one in flight: it takes the single slot (no Map
+ * insert and delete, no promise unless another commit waits for it).
+ */
+class InflightCommits {
+  #one: Claim | undefined
+  /** Claims made while the slot was taken. */
+  #more: Map<Id, Claim> | undefined
+
+  find(id: Id): Claim | undefined {
+    const one = this.#one
+    if (one !== undefined && one.id === id) return one
+    const more = this.#more
+    return more === undefined || more.size === 0 ? undefined : more.get(id)
+  }
+
+  /** Claims `id` (the caller found no claim of it). */
+  claim(id: Id): Claim {
+    const claim: Claim = { id, done: undefined, end: undefined }
+    if (this.#one === undefined) this.#one = claim
+    else (this.#more ??= new Map()).set(id, claim)
+    return claim
+  }
+
+  release(claim: Claim): void {
+    if (this.#one === claim) this.#one = undefined
+    else this.#more?.delete(claim.id)
+    claim.end?.()
+  }
+}
+
+/** Settles when `claim` is released. */
+function released(claim: Claim): Promise<void> {
+  return (claim.done ??= new Promise<void>((resolve) => (claim.end = resolve)))
+}
+
+const inflightByBackend = new WeakMap<object, InflightCommits>()
+function inflightCommits(backend: object): InflightCommits {
   let m = inflightByBackend.get(backend)
-  if (m === undefined) inflightByBackend.set(backend, (m = new Map()))
+  if (m === undefined) inflightByBackend.set(backend, (m = new InflightCommits()))
   return m
 }
 
@@ -293,19 +337,18 @@ export class Transaction {
       // A backend that reports newness on insert needs no `has` first (one write, one round trip).
       const inserts = canInsert(backend)
       for (;;) {
-        const other = inflight.get(id)
+        const other = inflight.find(id)
         if (other !== undefined) {
-          await other
+          await released(other)
           continue
         }
         if (inserts || !(await backend.has(id))) {
-          if (inflight.has(id)) continue // claimed while we looked
+          if (inflight.find(id) !== undefined) continue // claimed while we looked
           break
         }
         return this.#closeStored(id)
       }
-      let claimEnds!: () => void
-      inflight.set(id, new Promise<void>((resolve) => (claimEnds = resolve)))
+      const claim = inflight.claim(id)
       let stored = true
       try {
         // Keep the state of every written store from now on, so reads stay O(1).
@@ -318,8 +361,7 @@ export class Transaction {
         if (inserts) stored = await backend.insert(id, entry, 'verified')
         else await backend.put(id, entry, 'verified')
       } finally {
-        inflight.delete(id)
-        claimEnds()
+        inflight.release(claim)
       }
       if (!stored) return this.#closeStored(id)
       this.#state = 'closed'
