@@ -34,26 +34,53 @@ function linksOf(links: Links): Iterable<Id> {
 /**
  * What the index knows of one id, in one record (one hash-table insert per
  * entry instead of one per map): the entry once it is added, its tree
- * height, and the entries naming it as a main parent (which may arrive
- * before it: then `entry` is still undefined).
+ * height, the entries naming it as a main parent (which may arrive
+ * before it: then `entry` is still undefined), and, per store it writes,
+ * the members of that store naming it as a store parent.
  */
 interface IdNode {
   entry: Entry | undefined
   height: number
   children: Links
+  /** Store children, parallel to `entry.subtrees` (made on the first store link to this entry). */
+  storeChildren: Links[] | undefined
 }
 
-/** One id inside one store's DAG: whether it is a member, and the members naming it as a store parent. */
-interface StoreNode {
-  member: boolean
-  children: Links
+/** The position of store `name` in an entry's subtrees (sorted by name and unique, data-layer §1.1), or -1. */
+function storeAt(subtrees: readonly { readonly name: string }[], name: string): number {
+  if (subtrees.length <= 8) {
+    for (let i = 0; i < subtrees.length; i++) if (subtrees[i]!.name === name) return i
+    return -1
+  }
+  let lo = 0
+  let hi = subtrees.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (subtrees[mid]!.name < name) lo = mid + 1
+    else hi = mid
+  }
+  return lo < subtrees.length && subtrees[lo]!.name === name ? lo : -1
 }
 
-/** One store's DAG inside a database. */
+/** The store children of `node` (an added entry), made when missing. */
+function storeChildrenOf(node: IdNode): Links[] {
+  let links = node.storeChildren
+  if (links === undefined) {
+    const n = node.entry!.subtrees.length
+    links = []
+    for (let i = 0; i < n; i++) links.push(undefined)
+    node.storeChildren = links
+  }
+  return links
+}
+
+/**
+ * One store's DAG inside a database. Its members are the entries writing
+ * it; each member's store children live in its {@link IdNode}.
+ */
 class StoreIndex {
-  readonly nodes = new Map<Id, StoreNode>()
-  /** Nodes that are not members (named as a store parent only): while there are none, a new member needs no lookup. */
-  outsiders = 0
+  /** Ids named as a store parent that are not members (not added yet, or added without this store): the members naming them. */
+  readonly outsiders = new Map<Id, Links>()
   readonly tips = new Set<Id>()
   /** Store links (between members) that do not go to a strictly lower tree height. */
   upLinks = 0
@@ -132,7 +159,7 @@ export class TreeIndex implements GraphSource {
   /** Adds a verified entry of this database. The caller adds each id once. */
   add(id: Id, entry: Entry): void {
     let node = this.placeholders === 0 ? undefined : this.nodes.get(id)
-    if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined }))
+    if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined, storeChildren: undefined }))
     else {
       node.entry = entry
       this.placeholders--
@@ -144,14 +171,19 @@ export class TreeIndex implements GraphSource {
     else this.tipSet.add(id)
     let height = 0
     const parents = entry.tree.parents
+    // The last parent looked up (a store parent is mostly a main parent too).
+    let seenId: Id | undefined
+    let seen: IdNode | undefined
     for (let i = 0; i < parents.length; i++) {
       const p = parents[i]!
       const parent = this.nodes.get(p)
       if (parent === undefined) {
-        this.nodes.set(p, { entry: undefined, height: 0, children: id })
+        this.nodes.set(p, { entry: undefined, height: 0, children: id, storeChildren: undefined })
         this.placeholders++
         continue
       }
+      seenId = p
+      seen = parent
       parent.children = withLink(parent.children, id)
       if (parent.entry !== undefined) {
         height = Math.max(height, parent.height + 1)
@@ -166,41 +198,44 @@ export class TreeIndex implements GraphSource {
       const sub = subtrees[i]!
       let store = this.stores.get(sub.name)
       if (!store) this.stores.set(sub.name, (store = new StoreIndex()))
-      let member = store.outsiders === 0 ? undefined : store.nodes.get(id)
-      if (member === undefined) store.nodes.set(id, (member = { member: true, children: undefined }))
-      else {
-        member.member = true
-        store.outsiders--
+      // Members that named this entry as a store parent before it came: their links move to its node.
+      let children: Links
+      if (store.outsiders.size !== 0) {
+        children = store.outsiders.get(id)
+        if (children !== undefined) {
+          store.outsiders.delete(id)
+          storeChildrenOf(node)[i] = children
+        }
       }
-      if (member.children === undefined) store.tips.add(id)
+      if (children === undefined) store.tips.add(id)
       // Links that do not descend (see upLinksAt), counted on the way.
       let up = 0
       const storeParents = sub.parents
       for (let j = 0; j < storeParents.length; j++) {
         const p = storeParents[j]!
-        const parent = store.nodes.get(p)
-        if (parent === undefined) {
-          store.nodes.set(p, { member: false, children: id })
-          store.outsiders++
-        } else {
-          parent.children = withLink(parent.children, id)
-          if (parent.member && this.nodes.get(p)!.height >= height) up++
+        const parent = p === seenId ? seen : this.nodes.get(p)
+        const at = parent?.entry === undefined ? -1 : storeAt(parent.entry.subtrees, sub.name)
+        if (at < 0) store.outsiders.set(p, withLink(store.outsiders.get(p), id))
+        else {
+          const links = storeChildrenOf(parent!)
+          links[at] = withLink(links[at], id)
+          if (parent!.height >= height) up++
         }
         store.tips.delete(p)
       }
-      if (member.children !== undefined) for (const c of linksOf(member.children)) if (height >= this.nodes.get(c)!.height) up++
+      if (children !== undefined) for (const c of linksOf(children)) if (height >= this.nodes.get(c)!.height) up++
       store.upLinks += up
     }
   }
 
-  /** How many links of a store touching a member (to its store `parents`, from its children) do not descend from height `h`. */
-  private upLinksAt(store: StoreIndex, parents: readonly Id[], member: StoreNode, h: number): number {
+  /** How many links of store `name` touching a member (to its store `parents`, from its store `children`) do not descend from height `h`. */
+  private upLinksAt(name: string, parents: readonly Id[], children: Links, h: number): number {
     let n = 0
     for (let i = 0; i < parents.length; i++) {
-      const p = parents[i]!
-      if (store.nodes.get(p)?.member === true && this.nodes.get(p)!.height >= h) n++
+      const parent = this.nodes.get(parents[i]!)
+      if (parent?.entry !== undefined && storeAt(parent.entry.subtrees, name) >= 0 && parent.height >= h) n++
     }
-    if (member.children !== undefined) for (const c of linksOf(member.children)) if (h >= this.nodes.get(c)!.height) n++
+    if (children !== undefined) for (const c of linksOf(children)) if (h >= this.nodes.get(c)!.height) n++
     return n
   }
 
@@ -208,16 +243,14 @@ export class TreeIndex implements GraphSource {
   private setHeight(id: Id, height: number): void {
     const node = this.nodes.get(id)!
     const subtrees = node.entry!.subtrees
-    for (const sub of subtrees) {
-      const store = this.stores.get(sub.name)
-      const member = store?.nodes.get(id)
-      if (member?.member === true) store!.upLinks -= this.upLinksAt(store!, sub.parents, member, node.height)
+    for (let k = 0; k < subtrees.length; k++) {
+      const sub = subtrees[k]!
+      this.stores.get(sub.name)!.upLinks -= this.upLinksAt(sub.name, sub.parents, node.storeChildren?.[k], node.height)
     }
     node.height = height
-    for (const sub of subtrees) {
-      const store = this.stores.get(sub.name)
-      const member = store?.nodes.get(id)
-      if (member?.member === true) store!.upLinks += this.upLinksAt(store!, sub.parents, member, height)
+    for (let k = 0; k < subtrees.length; k++) {
+      const sub = subtrees[k]!
+      this.stores.get(sub.name)!.upLinks += this.upLinksAt(sub.name, sub.parents, node.storeChildren?.[k], height)
     }
   }
 
