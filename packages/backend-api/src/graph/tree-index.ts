@@ -42,8 +42,10 @@ interface IdNode {
   entry: Entry | undefined
   height: number
   children: Links
-  /** Store children, parallel to `entry.subtrees` (made on the first store link to this entry). */
-  storeChildren: Links[] | undefined
+  /** Store children in the entry's first store (`entry.subtrees[0]`): most entries write one store, and need no array. */
+  storeChildren: Links
+  /** Store children in its other stores (`entry.subtrees[k]` at `k - 1`), made on the first such link. */
+  moreStoreChildren: Links[] | undefined
 }
 
 /** The position of store `name` in an entry's subtrees (sorted by name and unique, data-layer §1.1), or -1. */
@@ -62,16 +64,25 @@ function storeAt(subtrees: readonly { readonly name: string }[], name: string): 
   return lo < subtrees.length && subtrees[lo]!.name === name ? lo : -1
 }
 
-/** The store children of `node` (an added entry), made when missing. */
-function storeChildrenOf(node: IdNode): Links[] {
-  let links = node.storeChildren
-  if (links === undefined) {
-    const n = node.entry!.subtrees.length
-    links = []
-    for (let i = 0; i < n; i++) links.push(undefined)
+/** The store children of `node` in its `k`-th store. */
+function storeChildrenAt(node: IdNode, k: number): Links {
+  return k === 0 ? node.storeChildren : node.moreStoreChildren?.[k - 1]
+}
+
+/** Sets the store children of `node` (an added entry) in its `k`-th store. */
+function setStoreChildrenAt(node: IdNode, k: number, links: Links): void {
+  if (k === 0) {
     node.storeChildren = links
+    return
   }
-  return links
+  let more = node.moreStoreChildren
+  if (more === undefined) {
+    const n = node.entry!.subtrees.length - 1
+    more = []
+    for (let i = 0; i < n; i++) more.push(undefined)
+    node.moreStoreChildren = more
+  }
+  more[k - 1] = links
 }
 
 /**
@@ -159,7 +170,7 @@ export class TreeIndex implements GraphSource {
   /** Adds a verified entry of this database. The caller adds each id once. */
   add(id: Id, entry: Entry): void {
     let node = this.placeholders === 0 ? undefined : this.nodes.get(id)
-    if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined, storeChildren: undefined }))
+    if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined, storeChildren: undefined, moreStoreChildren: undefined }))
     else {
       node.entry = entry
       this.placeholders--
@@ -178,7 +189,7 @@ export class TreeIndex implements GraphSource {
       const p = parents[i]!
       const parent = this.nodes.get(p)
       if (parent === undefined) {
-        this.nodes.set(p, { entry: undefined, height: 0, children: id, storeChildren: undefined })
+        this.nodes.set(p, { entry: undefined, height: 0, children: id, storeChildren: undefined, moreStoreChildren: undefined })
         this.placeholders++
         continue
       }
@@ -204,7 +215,7 @@ export class TreeIndex implements GraphSource {
         children = store.outsiders.get(id)
         if (children !== undefined) {
           store.outsiders.delete(id)
-          storeChildrenOf(node)[i] = children
+          setStoreChildrenAt(node, i, children)
         }
       }
       if (children === undefined) store.tips.add(id)
@@ -217,8 +228,7 @@ export class TreeIndex implements GraphSource {
         const at = parent?.entry === undefined ? -1 : storeAt(parent.entry.subtrees, sub.name)
         if (at < 0) store.outsiders.set(p, withLink(store.outsiders.get(p), id))
         else {
-          const links = storeChildrenOf(parent!)
-          links[at] = withLink(links[at], id)
+          setStoreChildrenAt(parent!, at, withLink(storeChildrenAt(parent!, at), id))
           if (parent!.height >= height) up++
         }
         store.tips.delete(p)
@@ -245,12 +255,12 @@ export class TreeIndex implements GraphSource {
     const subtrees = node.entry!.subtrees
     for (let k = 0; k < subtrees.length; k++) {
       const sub = subtrees[k]!
-      this.stores.get(sub.name)!.upLinks -= this.upLinksAt(sub.name, sub.parents, node.storeChildren?.[k], node.height)
+      this.stores.get(sub.name)!.upLinks -= this.upLinksAt(sub.name, sub.parents, storeChildrenAt(node, k), node.height)
     }
     node.height = height
     for (let k = 0; k < subtrees.length; k++) {
       const sub = subtrees[k]!
-      this.stores.get(sub.name)!.upLinks += this.upLinksAt(sub.name, sub.parents, node.storeChildren?.[k], height)
+      this.stores.get(sub.name)!.upLinks += this.upLinksAt(sub.name, sub.parents, storeChildrenAt(node, k), height)
     }
   }
 
