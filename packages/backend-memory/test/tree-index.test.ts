@@ -53,6 +53,27 @@ describe('incremental index', () => {
   })
 })
 
+describe('many tips', () => {
+  it('40 branches from the root, then a merge of them: tips and store tips as recomputed, in any arrival order', async () => {
+    const { tips, storeTips, snapshotSource } = await import('@engram/backend-api')
+    const root = makeRoot('many-tips', { s: {} })
+    const branches = Array.from({ length: 40 }, (_, i) => makeEntry(root.id, [root.id], { s: { parents: [root.id] } }, i))
+    const merge = makeEntry(root.id, branches.map((b) => b.id), { s: { parents: branches.map((b) => b.id) } }, 'merge')
+    for (const order of [[root, ...branches, merge], [merge, ...[...branches].reverse(), root]]) {
+      const index = new TreeIndex()
+      const present = new Map<string, Fixture['entry']>()
+      for (const f of order) {
+        index.add(f.id, f.entry)
+        present.set(f.id, f.entry)
+        const src = snapshotSource(present)
+        expect(index.tips().sort()).toEqual(tips(src).sort())
+        expect(index.storeTips('s').sort()).toEqual(storeTips(src, 's').sort())
+      }
+      expect(index.tips()).toEqual([merge.id])
+    }
+  })
+})
+
 describe('incremental index against recomputation', () => {
   /**
    * A random DAG over `stores`. With `anyStoreParent`, a store parent may be
