@@ -831,7 +831,7 @@ function deltaFor(deltas: readonly StagedDelta[], name: string): StagedDelta | u
  * (`[]`: it replaces `auth` whole), or `undefined` when it writes none.
  */
 function countAuthWrites(risk: CutRisk, id: Id, entry: Entry): string[] | undefined {
-  const node = entry.subtrees.find((s) => s.name === SETTINGS)
+  const node = subtreeOf(entry, SETTINGS)
   if (node?.data === undefined) return undefined
   const written = authNamesWritten(node.data)
   if (written === undefined) return undefined
@@ -846,9 +846,16 @@ function countAuthWrites(risk: CutRisk, id: Id, entry: Entry): string[] | undefi
   return written.replaceAll && !root ? [] : written.names
 }
 
+/** The entry's node for store `name`, if it writes it (an indexed loop: runs for every applied entry). */
+function subtreeOf(entry: Entry, name: string): Entry['subtrees'][number] | undefined {
+  const subtrees = entry.subtrees
+  for (let i = 0; i < subtrees.length; i++) if (subtrees[i]!.name === name) return subtrees[i]
+  return undefined
+}
+
 /** Records the `_index` registrations of an entry; returns the names it registers. */
 function countRegistrations(regs: Registrations, id: Id, entry: Entry): string[] | undefined {
-  const node = entry.subtrees.find((s) => s.name === INDEX_STORE)
+  const node = subtreeOf(entry, INDEX_STORE)
   if (node?.data === undefined) return undefined
   let delta: Doc
   try {
