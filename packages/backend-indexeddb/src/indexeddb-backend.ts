@@ -36,6 +36,7 @@ import {
   type Entry,
   type Id,
   type VerificationStatus,
+  type InsertingBackend,
   type WatchableBackend,
 } from '@engram/backend-api'
 import { MemoryBackend } from '@engram/backend-memory'
@@ -49,7 +50,8 @@ interface PendingPut {
   readonly id: Id
   readonly entry: Entry
   readonly status: VerificationStatus
-  readonly resolve: () => void
+  /** Settles with whether this put stored the entry (false: its id was stored already). */
+  readonly resolve: (stored: boolean) => void
   readonly reject: (err: unknown) => void
 }
 
@@ -82,7 +84,7 @@ function handleToken(): string {
  * const backend = await IndexedDbBackend.open('my-app')
  * const instance = await Instance.open(backend)
  */
-export class IndexedDbBackend implements WatchableBackend {
+export class IndexedDbBackend implements InsertingBackend, WatchableBackend {
   readonly #name: string
   readonly #db: IDBDatabase
   readonly #mirror: MemoryBackend
@@ -164,9 +166,17 @@ export class IndexedDbBackend implements WatchableBackend {
    * StorageError (`STORAGE_FAILED`).
    */
   async put(id: Id, entry: Entry, status: VerificationStatus): Promise<void> {
+    await this.insert(id, entry, status)
+  }
+
+  /**
+   * {@link put}, resolving to whether this call stored the entry (`false`:
+   * its id was stored already, perhaps by another tab).
+   */
+  async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
     this.#check()
     const checked = checkPut(id, entry, status)
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<boolean>((resolve, reject) => {
       this.#pending.push({ id, entry: checked, status, resolve, reject })
       if (this.#pending.length === 1) {
         const flushed = new Promise<void>((done) => queueMicrotask(() => this.#flush().then(done)))
@@ -221,7 +231,8 @@ export class IndexedDbBackend implements WatchableBackend {
     await this.#applyOwn(base, written.length, async () => {
       for (const item of written) if (!(await this.#mirror.has(item.id))) await this.#mirror.put(item.id, item.entry, item.status)
     })
-    for (const item of batch) item.resolve()
+    const stored = new Set(written)
+    for (const item of batch) item.resolve(stored.has(item))
     this.#announce(base + written.length, written.length)
   }
 

@@ -17,7 +17,7 @@ backendConformance<IndexedDbBackend>({
     await backend.close()
     if (created.has(backend)) await deleteDatabase(backend.name)
   },
-  supports: { watch: true },
+  supports: { insert: true, watch: true },
   reopen: (backend) => IndexedDbBackend.open(backend.name),
 })
 
@@ -36,7 +36,7 @@ backendConformance({
     reopens += r.reopens()
     await r.dispose()
   },
-  supports: { watch: true },
+  supports: { insert: true, watch: true },
 })
 
 afterAll(() => {

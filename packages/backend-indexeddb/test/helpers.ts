@@ -3,7 +3,7 @@
  * database names, raw IndexedDB access, and a wrapper that reopens the
  * backend before every read.
  */
-import type { Backend, ChangedEntry, WatchableBackend } from '@engram/backend-api'
+import type { Backend, ChangedEntry, InsertingBackend, WatchableBackend } from '@engram/backend-api'
 import { IndexedDbBackend } from '../src/index.js'
 
 let counter = 0
@@ -55,7 +55,7 @@ export async function eventually(check: () => boolean | Promise<boolean>, ms = 2
 }
 
 /** The Backend methods that change storage (every other one reads). */
-const MUTATING = ['put', 'setStatus', 'putLocalKey', 'deleteLocalKey', 'setMetadata'] as const
+const MUTATING = ['put', 'insert', 'setStatus', 'putLocalKey', 'deleteLocalKey', 'setMetadata'] as const
 const READING = [
   'get',
   'has',
@@ -78,12 +78,12 @@ const READING = [
   'getPathFromTo',
 ] as const
 // Every Backend method is one or the other (a new one added to the contract fails to compile here).
-const complete: [Exclude<keyof Backend, (typeof MUTATING)[number] | (typeof READING)[number]>] extends [never] ? true : never = true
+const complete: [Exclude<keyof Backend, Exclude<(typeof MUTATING)[number], 'insert'> | (typeof READING)[number]>] extends [never] ? true : never = true
 void complete
 
 export interface Reopening {
-  /** Exactly the Backend methods and `watch` (what IndexedDbBackend declares), nothing else. */
-  backend: WatchableBackend
+  /** Exactly the Backend methods, `insert` and `watch` (what IndexedDbBackend declares), nothing else. */
+  backend: WatchableBackend & InsertingBackend
   /** How many close → open round trips happened. */
   reopens(): number
   dispose(): Promise<void>
@@ -132,7 +132,7 @@ export async function createReopening(): Promise<Reopening> {
     }
   }
   return {
-    backend: backend as unknown as WatchableBackend,
+    backend: backend as unknown as WatchableBackend & InsertingBackend,
     reopens: () => count,
     dispose: async () => {
       await inner.close()

@@ -11,13 +11,14 @@ import { CorruptStoreError, UnsupportedFormatError } from '@engram/backend-api'
 /** "Engr" in the SQLite header's application id field. */
 export const APPLICATION_ID = 0x456e6772
 /** The schema version this code writes and reads. Migrations from older versions go in {@link MIGRATIONS}. */
-export const SCHEMA_VERSION = 2
+export const SCHEMA_VERSION = 3
 
 /** Status codes in the `status` column. */
 export const STATUS_CODE = { verified: 0, unverified: 1, failed: 2 } as const
 export const STATUS_NAME = ['verified', 'unverified', 'failed'] as const
 
-const SCHEMA_V1 = `
+/** Version 1 as it was written (kept for the migrations, and for tests that make old files). */
+export const SCHEMA_V1 = `
 CREATE TABLE IF NOT EXISTS entries (
   id      TEXT PRIMARY KEY,
   tree    TEXT NOT NULL,
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS checkpoints (
  *   (unsettled entries, roots): a commit no longer writes two index pages at
  *   random places (the key was a random id).
  */
-const V2_TABLES = `
+export const V2_TABLES = `
 DROP INDEX IF EXISTS entries_status;
 DROP INDEX IF EXISTS entries_root;
 CREATE INDEX IF NOT EXISTS entries_unsettled ON entries (status, id) WHERE status <> 0;
@@ -72,10 +73,69 @@ CREATE TABLE IF NOT EXISTS heads (
 CREATE TABLE IF NOT EXISTS shapes (tree TEXT PRIMARY KEY, irregular INTEGER NOT NULL) WITHOUT ROWID;
 `
 
+/**
+ * Version 3: entries in a rowid table ordered by `seq` (a write appends to
+ * the table's last page) with `id` in a unique index of its own, where
+ * before the table itself was keyed by the random id (every write landed on
+ * a random page of a table of ~700-byte rows, splitting pages as it went,
+ * and the tree index carried the random id too). `seq` keeps its meaning:
+ * the change order (a status change moves the row to the next `seq`).
+ */
+const ENTRIES_V3 = `
+CREATE TABLE entries (
+  seq     INTEGER PRIMARY KEY,
+  id      TEXT NOT NULL UNIQUE,
+  tree    TEXT NOT NULL,
+  status  INTEGER NOT NULL,
+  is_root INTEGER NOT NULL,
+  graph   TEXT NOT NULL,
+  body    TEXT NOT NULL,
+  height  INTEGER
+);
+CREATE INDEX entries_tree ON entries (tree, status);
+CREATE INDEX entries_unsettled ON entries (status, id) WHERE status <> 0;
+CREATE INDEX entries_roots ON entries (id) WHERE is_root = 1;
+`
+
+/** The tables besides `entries` (as version 2 left them). */
+const OTHER_TABLES = `
+CREATE TABLE local_keys (name TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE checkpoints (
+  tree   TEXT NOT NULL,
+  store  TEXT NOT NULL,
+  kind   TEXT NOT NULL,
+  tips   TEXT NOT NULL,
+  height INTEGER NOT NULL,
+  data   TEXT NOT NULL,
+  PRIMARY KEY (tree, store, kind, tips)
+) WITHOUT ROWID;
+CREATE TABLE heads (
+  tree   TEXT NOT NULL,
+  store  TEXT NOT NULL,
+  id     TEXT NOT NULL,
+  height INTEGER NOT NULL,
+  PRIMARY KEY (tree, store, id)
+) WITHOUT ROWID;
+CREATE TABLE shapes (tree TEXT PRIMARY KEY, irregular INTEGER NOT NULL) WITHOUT ROWID;
+`
+
 /** Upgrades from version `from` to `from + 1`, run inside one transaction. */
 const MIGRATIONS: Record<number, string> = {
   // Databases written before have no `shapes` row: they stay answered from the graph index.
   1: 'ALTER TABLE entries ADD COLUMN height INTEGER;' + V2_TABLES,
+  // The rows are copied in `seq` order, keeping each `seq`.
+  2: `
+DROP INDEX IF EXISTS entries_tree;
+DROP INDEX IF EXISTS entries_unsettled;
+DROP INDEX IF EXISTS entries_roots;
+DROP INDEX IF EXISTS entries_seq;
+ALTER TABLE entries RENAME TO entries_v2;
+${ENTRIES_V3}
+INSERT INTO entries (seq, id, tree, status, is_root, graph, body, height)
+  SELECT seq, id, tree, status, is_root, graph, body, height FROM entries_v2 ORDER BY seq;
+DROP TABLE entries_v2;
+`,
 }
 
 /**
@@ -117,7 +177,7 @@ function createFresh(db: BetterSqlite3.Database, path: string): void {
     if (appId === APPLICATION_ID && version === SCHEMA_VERSION) return
     const objects = db.prepare('SELECT count(*) FROM sqlite_master').pluck().get() as number
     if (appId !== 0 || version !== 0 || objects !== 0) throw new CorruptStoreError(path, 'another program wrote it while Engram was creating it')
-    db.exec(SCHEMA_V1 + 'ALTER TABLE entries ADD COLUMN height INTEGER;' + V2_TABLES)
+    db.exec(ENTRIES_V3 + OTHER_TABLES)
     db.pragma(`application_id = ${APPLICATION_ID}`)
     db.pragma(`user_version = ${SCHEMA_VERSION}`)
   }).immediate()

@@ -9,7 +9,11 @@
  * polling `PRAGMA data_version` for other processes' writes (which `watch`
  * also reports).
  *
- * Heads (schema version 2): tips, store tips and heights of a regular
+ * Entries (schema version 3) sit in a rowid table in `seq` order, `seq`
+ * being the change order: a new entry is appended at the table's end, a
+ * status change moves its row to the next `seq`; `id` has a unique index.
+ *
+ * Heads (schema version 2 on): tips, store tips and heights of a regular
  * database are also kept in SQL, in the transaction of each write that
  * makes an entry verified, so a reopened file answers them without loading
  * its whole graph (reopen + first read stays flat as history grows). A
@@ -143,7 +147,8 @@ export class SqliteBackend extends IndexedBackend implements InsertingBackend, W
     const p = (sql: string) => db.prepare(sql)
     this.#s = {
       insert: p(
-        'INSERT INTO entries (id, tree, status, is_root, seq, graph, body) VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM entries), ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq',
+        // `seq` is the rowid: the next one, a write appended to the table's end.
+        'INSERT INTO entries (id, tree, status, is_root, graph, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING RETURNING seq',
       ),
       setStatus: p('UPDATE entries SET status = ?, seq = (SELECT max(seq) + 1 FROM entries) WHERE id = ? AND status <> ? RETURNING seq, tree, graph, height'),
       body: p('SELECT body FROM entries WHERE id = ?'),

@@ -1,5 +1,5 @@
 /**
- * Heads (schema version 2): tips, store tips and heights of a regular
+ * Heads (schema version 2 and later): tips, store tips and heights of a regular
  * database answered from SQL without loading the graph must be exactly what
  * the graph index answers; an irregular database (an entry before its
  * parents, a status leaving `verified`, a version 1 file) is answered from
@@ -8,9 +8,10 @@
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import type { Entry, Id } from '@engram/backend-api'
+import { entryTree, graphText, isRootEntry, type Entry, type Id } from '@engram/backend-api'
 import { makeEntry, makeRoot } from '@engram/backend-api/conformance'
 import { SqliteBackend } from '../src/index.js'
+import { APPLICATION_ID, SCHEMA_V1, SCHEMA_VERSION, V2_TABLES } from '../src/schema.js'
 import { tempDir } from './helpers.js'
 
 let dir: { dir: string; dispose: () => Promise<void> }
@@ -129,35 +130,55 @@ describe('SqliteBackend heads', () => {
     await fresh.close()
   })
 
-  it('a version 1 file is migrated: its databases are answered from the graph index, new ones from SQL', async () => {
-    const file = join(dir.dir, 'v1.db')
-    const { root, entries } = randomDag(4, 20)
-    const w = await SqliteBackend.open(file)
-    await w.put(root.id, root.entry, 'verified')
-    for (const e of entries) await w.put(e.id, e.entry, 'verified')
-    const expected = await w.getTips(root.id)
-    await w.close()
-    // Make it a version 1 file: no heights, heads or shapes.
+  /**
+   * Writes `entries` (root first, parents before children, all verified) to
+   * a new file in an old format, as that version's code wrote it: version 1
+   * (entries keyed by id, no heights, heads or shapes) or version 2 (the
+   * same table with heights, heads and shapes kept in SQL).
+   */
+  function oldFile(file: string, version: 1 | 2, all: { id: Id; entry: Entry }[]): void {
     const raw = new BetterSqlite3(file)
-    raw.exec('DROP TABLE heads; DROP TABLE shapes; ALTER TABLE entries DROP COLUMN height;')
-    raw.pragma('user_version = 1')
+    raw.pragma('journal_mode = WAL')
+    raw.exec(SCHEMA_V1 + (version === 2 ? 'ALTER TABLE entries ADD COLUMN height INTEGER;' + V2_TABLES : ''))
+    raw.pragma(`application_id = ${APPLICATION_ID}`)
+    raw.pragma(`user_version = ${version}`)
+    const insert = raw.prepare('INSERT INTO entries (id, tree, status, is_root, seq, graph, body) VALUES (?, ?, 0, ?, ?, ?, ?)')
+    all.forEach(({ id, entry }, i) => insert.run(id, entryTree(id, entry), isRootEntry(entry) ? 1 : 0, i + 1, graphText(entry), JSON.stringify(entry)))
     raw.close()
-    const b = await SqliteBackend.open(file)
-    expect(await b.getTips(root.id)).toEqual(expected)
-    const r2 = makeRoot('after-migration')
-    const e2 = makeEntry(r2.id, [r2.id], { s: { data: 'x' } }, 'e2')
-    await b.put(r2.id, r2.entry, 'verified')
-    await b.put(e2.id, e2.entry, 'verified')
-    await b.close()
-    const again = await SqliteBackend.open(file)
-    expect(await again.getTips(r2.id)).toEqual([e2.id])
-    expect(await again.getHeight(r2.id, e2.id)).toBe(1)
-    expect(await again.getTips(root.id)).toEqual(expected)
-    await again.close()
-    const check = new BetterSqlite3(file, { readonly: true })
-    expect(check.pragma('user_version', { simple: true })).toBe(2)
-    expect(check.prepare('SELECT irregular FROM shapes WHERE tree = ?').pluck().get(r2.id)).toBe(0)
-    expect(check.prepare('SELECT irregular FROM shapes WHERE tree = ?').pluck().get(root.id)).toBeUndefined()
-    check.close()
-  })
+  }
+
+  for (const version of [1, 2] as const) {
+    it(`a version ${version} file is migrated: every entry and answer kept, its databases answered from the graph index, new ones from SQL`, async () => {
+      const { root, entries } = randomDag(4, 20)
+      const reference = await SqliteBackend.open(join(dir.dir, 'reference.db'))
+      for (const e of [root, ...entries]) await reference.put(e.id, e.entry, 'verified')
+      const expected = { tips: await reference.getTips(root.id), a: await reference.getStoreTips(root.id, 'a'), tree: await reference.getTree(root.id) }
+      await reference.close()
+      const file = join(dir.dir, `v${version}.db`)
+      oldFile(file, version, [root, ...entries])
+      const b = await SqliteBackend.open(file)
+      expect(await b.getTips(root.id)).toEqual(expected.tips)
+      expect(await b.getStoreTips(root.id, 'a')).toEqual(expected.a)
+      expect(await b.getTree(root.id)).toEqual(expected.tree)
+      for (const e of entries) expect(await b.getStatus(e.id)).toBe('verified')
+      const r2 = makeRoot('after-migration')
+      const e2 = makeEntry(r2.id, [r2.id], { s: { data: 'x' } }, 'e2')
+      await b.put(r2.id, r2.entry, 'verified')
+      await b.put(e2.id, e2.entry, 'verified')
+      await b.close()
+      const again = await SqliteBackend.open(file)
+      expect(await again.getTips(r2.id)).toEqual([e2.id])
+      expect(await again.getHeight(r2.id, e2.id)).toBe(1)
+      expect(await again.getTips(root.id)).toEqual(expected.tips)
+      expect(await again.rootIds()).toEqual([root.id, r2.id].sort())
+      await again.close()
+      const check = new BetterSqlite3(file, { readonly: true })
+      expect(check.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+      // The rows kept their change order, new ones came after.
+      expect(check.prepare('SELECT id FROM entries ORDER BY seq').pluck().all()).toEqual([root.id, ...entries.map((e) => e.id), r2.id, e2.id])
+      expect(check.prepare('SELECT irregular FROM shapes WHERE tree = ?').pluck().get(r2.id)).toBe(0)
+      expect(check.prepare('SELECT irregular FROM shapes WHERE tree = ?').pluck().get(root.id)).toBeUndefined()
+      check.close()
+    })
+  }
 })

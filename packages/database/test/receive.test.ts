@@ -1,6 +1,26 @@
 import { describe, expect, it, vi } from 'vitest'
 import { Database, Doc, DocStore, EntryBuilder, Permission, signEntry, type Entry, type Id } from '@engram/database'
+import { MemoryBackend } from '@engram/backend-memory'
+import type { VerificationStatus } from '@engram/backend-api'
+import { Engine } from '@engram/database'
 import { expectCode, keyFromSeed, newEngine, pub, setup } from './helpers.js'
+
+/** A MemoryBackend that records every write: (id, what). */
+class CountingBackend extends MemoryBackend {
+  readonly writes: [Id, string][] = []
+  override async put(id: Id, entry: Entry, status: VerificationStatus): Promise<void> {
+    this.writes.push([id, `put ${status}`])
+    return super.put(id, entry, status)
+  }
+  override async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
+    this.writes.push([id, `insert ${status}`])
+    return super.insert(id, entry, status)
+  }
+  override async setStatus(id: Id, status: VerificationStatus): Promise<void> {
+    this.writes.push([id, `setStatus ${status}`])
+    return super.setStatus(id, status)
+  }
+}
 
 async function write(db: Database, values: Record<string, unknown>, tips?: Id[]): Promise<Id> {
   const txn = tips ? await db.newTransactionAt(tips) : await db.newTransaction()
@@ -33,6 +53,33 @@ describe('receiveEntries', () => {
     const again = await replica.receiveEntries(all)
     expect(again.verified).toEqual([])
     expect(seen).toHaveLength(all.length)
+  })
+
+  it('stores each new entry once, when settled; those still waiting as unverified, then one status change each', async () => {
+    const { db } = await setup()
+    for (let i = 0; i < 8; i++) await write(db, { i })
+    const all = await entriesOf(db)
+    const backend = new CountingBackend()
+    const replica = new Engine(backend)
+    // Parents first: each entry is validated before it is stored, and stored verified.
+    const first = all.slice(0, 5)
+    const r1 = await replica.receiveEntries(first.map((e) => e.entry))
+    expect(r1.verified).toEqual(first.map((e) => e.id).sort())
+    expect(backend.writes).toEqual(first.map((e) => [e.id, 'put verified']))
+    // A gap: 7 and 8 wait for 6; they are stored unverified (a later batch settles them).
+    backend.writes.length = 0
+    const r2 = await replica.receiveEntries(all.slice(6).map((e) => e.entry))
+    expect(r2.pending).toEqual(all.slice(6).map((e) => e.id).sort())
+    expect(r2.missing).toEqual([all[5]!.id])
+    expect(backend.writes).toEqual(all.slice(6).map((e) => [e.id, 'put unverified']))
+    expect(await backend.idsByStatus('unverified')).toEqual(all.slice(6).map((e) => e.id).sort())
+    backend.writes.length = 0
+    const r3 = await replica.receiveEntries([all[5]!.entry])
+    expect(r3.verified).toEqual(all.slice(5).map((e) => e.id).sort())
+    expect(backend.writes).toEqual([[all[5]!.id, 'put verified'], ...all.slice(6).map((e) => [e.id, 'setStatus verified'])])
+    const copy = await Database.open(replica, db.id)
+    expect(await copy.getTips()).toEqual(await db.getTips())
+    expect(await (await copy.getStore('s', DocStore)).get('i')).toBe(7)
   })
 
   it('accepts any order: children wait for parents, then verify', async () => {

@@ -6,7 +6,7 @@
  * descendant of a failed entry, become `failed`; entries with a missing (or
  * still unverified) parent wait, and are validated when it arrives.
  */
-import { entryTree, isRootEntry, type Entry, type Id } from '@engram/backend-api'
+import { entryTree, isRootEntry, type Entry, type Id, type VerificationStatus } from '@engram/backend-api'
 import { parsePublicKey, type VerifyItem } from '@engram/crypto'
 import { MAX_DELEGATION_DEPTH, Permission, checkSettingsChange, resolveSigKey, type ResolvedSigner } from '../auth/index.js'
 import { Doc } from '../crdt/index.js'
@@ -70,6 +70,11 @@ export async function receiveEntries(
   const failed = new Set<Id>()
   // Unverified entries from earlier sessions get a look too.
   let queue: Id[] = await loadWaiting(engine, shared)
+  // New entries are stored once, when settled: verified or failed as soon as
+  // they are validated (one write each, not an unverified put and a status
+  // change), and those still waiting at the end as unverified. Until then
+  // they count as unverified entries this backend does not have yet.
+  const fresh = new Map<Id, Entry>()
   for (const [id, entry] of batch) {
     if (await backend.has(id)) {
       const status = await backend.getStatus(id)
@@ -77,9 +82,15 @@ export async function receiveEntries(
       else if (status === 'unverified') queue.push(id)
       continue
     }
-    await backend.put(id, entry, 'unverified')
+    fresh.set(id, entry)
     queue.push(id)
   }
+  const settle = async (id: Id, entry: Entry, status: 'verified' | 'failed'): Promise<void> => {
+    if (fresh.delete(id)) await backend.put(id, entry, status)
+    else await backend.setStatus(id, status)
+  }
+  // What this receive settled, known without asking the backend (statuses never change back).
+  const known: Known = { verified, failed, entries: batch, fresh }
 
   // 2. Waves: every entry whose parents are all settled is validated; then its waiting children.
   const entries = new Map<Id, Entry>(batch)
@@ -92,11 +103,11 @@ export async function receiveEntries(
     const ready: { id: Id; entry: Entry }[] = []
     const settled: Id[] = []
     for (const id of new Set(queue)) {
-      if ((await backend.getStatus(id)) !== 'unverified') continue
+      if (verified.has(id) || failed.has(id) || (!fresh.has(id) && (await backend.getStatus(id)) !== 'unverified')) continue
       const entry = await getEntry(id)
-      const state = await parentState(engine, id, entry)
+      const state = await parentState(engine, id, entry, known)
       if (state.kind === 'failed') {
-        await backend.setStatus(id, 'failed')
+        await settle(id, entry, 'failed')
         failed.add(id)
         settled.push(id)
         unlink(shared, id, entry)
@@ -134,12 +145,12 @@ export async function receiveEntries(
       const ok = i !== undefined && results[i] === true
       // Root entries of one batch are verified one by one: no two depend on each other.
       if (ok) {
-        await backend.setStatus(c.id, 'verified')
+        await settle(c.id, c.entry, 'verified')
         shared.states.applyVerified(entryTree(c.id, c.entry), c.id, c.entry)
         verified.add(c.id)
         engine.hooks.emit({ entryId: c.id, databaseId: entryTree(c.id, c.entry), entry: c.entry, source: 'remote' })
       } else {
-        await backend.setStatus(c.id, 'failed')
+        await settle(c.id, c.entry, 'failed')
         failed.add(c.id)
       }
       settled.push(c.id)
@@ -164,10 +175,14 @@ export async function receiveEntries(
     queue = next
   }
 
+  // New entries still waiting are stored now, as unverified, for a later batch to settle.
+  for (const [id, entry] of fresh) await backend.put(id, entry, 'unverified')
+  const waiting = new Set(fresh.keys())
+  fresh.clear()
   const pending: Id[] = []
   const missing = new Set<Id>()
   for (const [id, entry] of batch) {
-    if (verified.has(id) || failed.has(id) || (await backend.getStatus(id)) !== 'unverified') continue
+    if (verified.has(id) || failed.has(id) || (!waiting.has(id) && (await backend.getStatus(id)) !== 'unverified')) continue
     pending.push(id)
     for (const p of entry.tree.parents) if (!missing.has(p) && !(await backend.has(p))) missing.add(p)
   }
@@ -193,6 +208,24 @@ function unlink(shared: EngineShared, id: Id, entry: Entry): void {
 
 type ParentState = { kind: 'ready' } | { kind: 'failed' } | { kind: 'waiting'; on: Id[] }
 
+/** What one receive knows of entries without asking the backend. */
+interface Known {
+  verified: ReadonlySet<Id>
+  failed: ReadonlySet<Id>
+  /** The batch's entries. */
+  entries: ReadonlyMap<Id, Entry>
+  /** New entries of the batch not stored yet (unverified). */
+  fresh: ReadonlyMap<Id, Entry>
+}
+
+/** The status of `id`, or `undefined` when this backend does not have it (a new entry not stored yet counts as unverified). */
+async function statusOf(backend: Engine['backend'], id: Id, known: Known): Promise<VerificationStatus | undefined> {
+  if (known.verified.has(id)) return 'verified'
+  if (known.failed.has(id)) return 'failed'
+  if (known.fresh.has(id)) return 'unverified'
+  return (await backend.has(id)) ? backend.getStatus(id) : undefined
+}
+
 /**
  * Whether an entry can be validated now: its main parents are verified
  * members of its database, its store parents are exactly the store tips of
@@ -201,7 +234,7 @@ type ParentState = { kind: 'ready' } | { kind: 'failed' } | { kind: 'waiting'; o
  * tips it names are here. Missing or unverified parents and delegated tips
  * → waiting; a failed parent or a wrong link → failed.
  */
-async function parentState(engine: Engine, id: Id, entry: Entry): Promise<ParentState> {
+async function parentState(engine: Engine, id: Id, entry: Entry, known: Known): Promise<ParentState> {
   const backend = engine.backend
   const waitingOn: Id[] = []
   if (isRootEntry(entry)) {
@@ -210,18 +243,14 @@ async function parentState(engine: Engine, id: Id, entry: Entry): Promise<Parent
   } else {
     const tree = entry.tree.root
     for (const p of entry.tree.parents) {
-      if (!(await backend.has(p))) {
-        waitingOn.push(p)
-        continue
-      }
-      const status = await backend.getStatus(p)
+      const status = await statusOf(backend, p, known)
       if (status === 'failed') return { kind: 'failed' }
-      if (status === 'unverified') {
+      if (status === undefined || status === 'unverified') {
         waitingOn.push(p)
         continue
       }
       // A verified parent of another database: this entry can never be valid.
-      if (entryTree(p, await backend.get(p)) !== tree) return { kind: 'failed' }
+      if (entryTree(p, known.entries.get(p) ?? (await backend.get(p))) !== tree) return { kind: 'failed' }
     }
     if (waitingOn.length > 0) return { kind: 'waiting', on: waitingOn }
     const states = sharedOf(engine).states
@@ -237,7 +266,8 @@ async function parentState(engine: Engine, id: Id, entry: Entry): Promise<Parent
   if (typeof path !== 'string' && path.length <= MAX_DELEGATION_DEPTH) {
     for (let i = 0; i < path.length - 1; i++) {
       for (const tip of path[i]!.tips ?? []) {
-        if (!(await backend.has(tip)) || (await backend.getStatus(tip)) === 'unverified') waitingOn.push(tip)
+        const status = await statusOf(backend, tip, known)
+        if (status === undefined || status === 'unverified') waitingOn.push(tip)
       }
     }
     if (waitingOn.length > 0) return { kind: 'waiting', on: waitingOn }
