@@ -22,7 +22,8 @@ import { INDEX_STORE, INDEX_TYPE, indexCrdt, isSystemStore, registeredType, stag
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
-import { delegationContext, sharedOf, type Engine } from './engine.js'
+import { delegationContext, sharedOf, type Engine, type EngineShared } from './engine.js'
+import { released } from './inflight.js'
 import { checkStoreName } from '../store/names.js'
 
 /** The key a Database signs with: a prepared Ed25519 key and the auth name (or delegation path) it signs under. */
@@ -42,58 +43,6 @@ const NO_SLOTS: readonly Slot[] = []
 
 /** Type id under which `_index` states are kept. */
 
-/** A commit being stored: its id, and (made when another commit waits for it) a promise that settles when it stored it or failed. */
-interface Claim {
-  readonly id: Id
-  done: Promise<void> | undefined
-  end: (() => void) | undefined
-}
-
-/**
- * Commits being stored over one backend (every Engine over it), so that an
- * identical commit (the same id) waits for the one in flight. Sequential
- * commits have at most one in flight: it takes the single slot (no Map
- * insert and delete, no promise unless another commit waits for it).
- */
-class InflightCommits {
-  #one: Claim | undefined
-  /** Claims made while the slot was taken. */
-  #more: Map<Id, Claim> | undefined
-
-  find(id: Id): Claim | undefined {
-    const one = this.#one
-    if (one !== undefined && one.id === id) return one
-    const more = this.#more
-    return more === undefined || more.size === 0 ? undefined : more.get(id)
-  }
-
-  /** Claims `id` (the caller found no claim of it). */
-  claim(id: Id): Claim {
-    const claim: Claim = { id, done: undefined, end: undefined }
-    if (this.#one === undefined) this.#one = claim
-    else (this.#more ??= new Map()).set(id, claim)
-    return claim
-  }
-
-  release(claim: Claim): void {
-    if (this.#one === claim) this.#one = undefined
-    else this.#more?.delete(claim.id)
-    claim.end?.()
-  }
-}
-
-/** Settles when `claim` is released. */
-function released(claim: Claim): Promise<void> {
-  return (claim.done ??= new Promise<void>((resolve) => (claim.end = resolve)))
-}
-
-const inflightByBackend = new WeakMap<object, InflightCommits>()
-function inflightCommits(backend: object): InflightCommits {
-  let m = inflightByBackend.get(backend)
-  if (m === undefined) inflightByBackend.set(backend, (m = new InflightCommits()))
-  return m
-}
-
 interface Slot {
   readonly name: string
   readonly Class: StoreClass<unknown>
@@ -112,6 +61,8 @@ export interface TxnOwner {
   readonly engine: Engine
   /** The engine's shared states (looked up once per handle, not per use). */
   readonly states: StateManager
+  /** The engine's per-backend shared state (commits in flight, the last metadata text). */
+  readonly shared: EngineShared
   /** The signer and its `ed25519:` public key, or undefined for a read-only handle. */
   signer(): { signer: Signer; publicKey: string } | undefined
 }
@@ -325,14 +276,14 @@ export class Transaction {
         throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
 
       // `parents` is this transaction's own sorted copy, never handed out: the entry may keep (and freeze) it.
-      const entry: Entry = { tree: { root: tree, parents, metadata: settingsTipsMetadata(settingsTips) }, subtrees, sig }
+      const entry: Entry = { tree: { root: tree, parents, metadata: settingsTipsMetadata(this.#owner.shared, settingsTips) }, subtrees, sig }
       // Signed and sealed inline (prepareSeal/finish): one async step less than signEntry.
       const sealing = prepareSeal(entry)
       const id = sealing.finish(await signText(signer.key, sealing.text))
       // The same change at the same tips by the same key has the same id: one
       // entry, stored once, its hooks fired once. A commit of that id in
       // flight (identical transactions committed concurrently) is waited for.
-      const inflight = inflightCommits(engine.backend)
+      const inflight = this.#owner.shared.inflight
       const backend = engine.backend
       // A backend that reports newness on insert needs no `has` first (one write, one round trip).
       const inserts = canInsert(backend)
@@ -427,15 +378,12 @@ function subtreeNodes(staged: readonly StagedStore[], nodeParents: readonly Id[]
   return out.slice() // packed, at its final size
 }
 
-/** The last metadata text written, for the settings tips it names (commits in a row mostly share it). */
-let lastMetadata: { tips: readonly Id[]; text: string } | undefined
-
-/** `{"settings_tips":[…]}`, one string object for as long as the settings tips stay the same. */
-function settingsTipsMetadata(settingsTips: readonly Id[]): string {
-  const last = lastMetadata
+/** `{"settings_tips":[…]}`, one string object for as long as the settings tips stay the same (commits in a row mostly share it). */
+function settingsTipsMetadata(shared: EngineShared, settingsTips: readonly Id[]): string {
+  const last = shared.lastMetadata
   if (last !== undefined && sameTips(last.tips, settingsTips)) return last.text
   const text = `{"settings_tips":${JSON.stringify(settingsTips)}}`
-  lastMetadata = { tips: [...settingsTips], text }
+  shared.lastMetadata = { tips: [...settingsTips], text }
   return text
 }
 
