@@ -213,7 +213,10 @@ export class TreeIndex implements GraphSource {
     return s ? s.tips.list() : []
   }
 
-  /** Adds a verified entry of this database. The caller adds each id once. */
+  /**
+   * Adds a verified entry of this database (its subtrees sorted by name and
+   * unique, as validation guarantees). The caller adds each id once.
+   */
   add(id: Id, entry: Entry): void {
     let node = this.placeholders === 0 ? undefined : this.nodes.get(id)
     if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined, storeChildren: undefined, moreStoreChildren: undefined }))
