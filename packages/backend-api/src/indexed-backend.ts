@@ -69,7 +69,9 @@ export function skeletonFromGraphText(text: string, root: Id): Entry {
     Array.isArray(parsed[0]) &&
     parsed[0].every((p: unknown) => typeof p === 'string') &&
     Array.isArray(parsed[1]) &&
-    parsed[1].every((s: unknown) => Array.isArray(s) && s.length === 2 && typeof s[0] === 'string' && Array.isArray(s[1]) && s[1].every((p: unknown) => typeof p === 'string'))
+    parsed[1].every((s: unknown) => Array.isArray(s) && s.length === 2 && typeof s[0] === 'string' && Array.isArray(s[1]) && s[1].every((p: unknown) => typeof p === 'string')) &&
+    // Store names sorted and unique, as in every valid entry (the graph index looks them up by bisection).
+    (parsed[1] as [string, unknown][]).every((s, i, all) => i === 0 || all[i - 1]![0] < s[0])
   if (!ok) throw new InvalidEntryError('a stored graph record is malformed')
   const [parents, stores] = parsed as [Id[], [string, Id[]][]]
   return { tree: { root, parents, metadata: null }, subtrees: stores.map(([name, p]) => ({ name, parents: p })), sig: { sig: null, key: '' } }

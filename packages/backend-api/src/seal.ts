@@ -12,7 +12,7 @@ import { entryTextParts } from './encode.js'
 import type { Entry, Id } from './entry.js'
 import { InvalidEntryError } from './errors.js'
 import { markSealed } from './sealed-ids.js'
-import { checkEntryShape, validateEntryRules } from './validate.js'
+import { checkEntryShape, noteKnownId, validateEntryRules } from './validate.js'
 
 /** Freezes everything of a shape-checked entry but the `sig` object (its `key` is frozen). */
 function freezeAllButSig(entry: Entry): void {
@@ -54,6 +54,8 @@ export function sealEntry(entry: Entry): Id {
   const sig = entry.sig.sig
   const id = hashText(head + (sig === null ? 'null' : JSON.stringify(sig)) + tail)
   markSealed(entry, id)
+  // Well-formed by construction, and the next entry's parent: its check then needs no pattern test.
+  noteKnownId(id)
   return id
 }
 
@@ -101,6 +103,8 @@ class SealInProgress implements Sealing {
     // Base64 needs no JSON escaping: the quoted text is what JSON.stringify writes.
     const id = hashText(this.#head + '"' + text + '"' + this.#tail)
     markSealed(entry, id)
+    // Well-formed by construction, and the next entry's parent: its check then needs no pattern test.
+    noteKnownId(id)
     return id
   }
 }

@@ -67,6 +67,17 @@ const RECENT_IDS = 8
 const recentIds: (string | undefined)[] = new Array<string | undefined>(RECENT_IDS).fill(undefined)
 let recentNext = 0
 
+/**
+ * @internal Records `id` among the recent well-formed ids without testing
+ * it: only for an id this package just computed (`hashText` gives
+ * `sha256:` + 64 lowercase hex by construction), which the next entry names
+ * as its parent. Not exported from the package.
+ */
+export function noteKnownId(id: Id): void {
+  recentIds[recentNext] = id
+  recentNext = (recentNext + 1) % RECENT_IDS
+}
+
 /** {@link isId}, answered from the recent ones when possible. */
 function isKnownId(value: unknown): value is Id {
   if (typeof value !== 'string') return false

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { compareByHeightThenId, computeHeights, snapshotSource, tips, type Entry } from '../src/index.js'
+import { compareByHeightThenId, computeHeights, graphText, skeletonFromGraphText, snapshotSource, storedSkeleton, tips, type Entry } from '../src/index.js'
 
 const id = (c: string) => 'sha256:' + c.repeat(64)
 const node = (parents: string[]): Entry => ({ tree: { root: id('0'), parents, metadata: null }, subtrees: [], sig: { sig: null, key: '' } })
@@ -36,5 +36,20 @@ describe('shared graph helpers', () => {
       { height: 1, id: id('b') },
     ]
     expect(list.sort(compareByHeightThenId).map((x) => x.id)).toEqual([id('b'), id('c'), id('a')])
+  })
+})
+
+describe('stored graph records', () => {
+  it('a record round-trips to the skeleton of its entry', () => {
+    const entry: Entry = { tree: { root: id('r'), parents: [id('a')], metadata: null }, subtrees: [{ name: 'a', parents: [id('a')] }, { name: 'b', parents: [] }], sig: { sig: null, key: '' } }
+    expect(skeletonFromGraphText(graphText(entry), id('r'))).toEqual(entry)
+  })
+
+  it('store names out of order or repeated (only a damaged record has them) → INVALID_ENTRY, which backends report as CORRUPT_STORE', () => {
+    for (const stores of [[['b', []], ['a', []]], [['a', []], ['a', []]]]) {
+      const text = JSON.stringify([[id('a')], stores])
+      expect(() => skeletonFromGraphText(text, id('r'))).toThrow(expect.objectContaining({ code: 'INVALID_ENTRY' }))
+      expect(() => storedSkeleton('file', text, id('r'))).toThrow(expect.objectContaining({ code: 'CORRUPT_STORE' }))
+    }
   })
 })

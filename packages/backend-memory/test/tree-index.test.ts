@@ -53,53 +53,90 @@ describe('incremental index', () => {
   })
 })
 
+describe('many tips', () => {
+  it('40 branches from the root, then a merge of them: tips and store tips as recomputed, in any arrival order', async () => {
+    const { tips, storeTips, snapshotSource } = await import('@engram/backend-api')
+    const root = makeRoot('many-tips', { s: {} })
+    const branches = Array.from({ length: 40 }, (_, i) => makeEntry(root.id, [root.id], { s: { parents: [root.id] } }, i))
+    const merge = makeEntry(root.id, branches.map((b) => b.id), { s: { parents: branches.map((b) => b.id) } }, 'merge')
+    for (const order of [[root, ...branches, merge], [merge, ...[...branches].reverse(), root]]) {
+      const index = new TreeIndex()
+      const present = new Map<string, Fixture['entry']>()
+      for (const f of order) {
+        index.add(f.id, f.entry)
+        present.set(f.id, f.entry)
+        const src = snapshotSource(present)
+        expect(index.tips().sort()).toEqual(tips(src).sort())
+        expect(index.storeTips('s').sort()).toEqual(storeTips(src, 's').sort())
+      }
+      expect(index.tips()).toEqual([merge.id])
+    }
+  })
+})
+
 describe('incremental index against recomputation', () => {
-  function randomDag(seed: number, n: number) {
+  /**
+   * A random DAG over `stores`. With `anyStoreParent`, a store parent may be
+   * any earlier entry (also one that does not write that store: what only a
+   * hostile writer makes), else only earlier members of the store.
+   */
+  function randomDag(seed: number, n: number, stores: readonly string[] = ['s'], anyStoreParent = false) {
     let a = seed
     const rand = () => {
       a = (a * 1103515245 + 12345) & 0x7fffffff
       return a / 0x7fffffff
     }
-    const root = makeRoot(`idx-${seed}`, { s: {} })
+    const root = makeRoot(`idx-${seed}-${stores.length}-${anyStoreParent}`, Object.fromEntries(stores.map((s) => [s, {}])))
     const all: Fixture[] = [root]
-    const inStore: string[] = [root.id]
+    const members = new Map(stores.map((s) => [s, [root.id]]))
     for (let i = 1; i < n; i++) {
-      const pick = (list: string[], k: number) => Array.from({ length: k }, () => list[Math.floor(rand() * list.length)]!)
+      const pick = (list: string[], k: number) => [...new Set(Array.from({ length: k }, () => list[Math.floor(rand() * list.length)]!))]
       const parents = pick(all.slice(-5).map((f) => f.id), 1 + Math.floor(rand() * 2))
-      const hasStore = rand() < 0.7
+      const written = stores.filter(() => rand() < 0.7)
       // Store parents anywhere among earlier store entries: some links jump up across branches.
-      const f = makeEntry(root.id, parents, hasStore ? { s: { parents: pick(inStore, Math.floor(rand() * 3)) } } : {}, i)
+      const nodes = Object.fromEntries(
+        written.map((s) => [s, { parents: pick(anyStoreParent && rand() < 0.3 ? all.map((f) => f.id) : members.get(s)!, Math.floor(rand() * 3)) }]),
+      )
+      const f = makeEntry(root.id, parents, nodes, i)
       all.push(f)
-      if (hasStore) inStore.push(f.id)
+      for (const s of written) members.get(s)!.push(f.id)
     }
     return { all, rand }
   }
 
-  it('heights, tips and the descending-links flag match a full recomputation after every change', async () => {
-    const { computeHeights, linksDescend, tips, storeTips, snapshotSource } = await import('@engram/backend-api')
-    for (let seed = 1; seed <= 12; seed++) {
-      const { all, rand } = randomDag(seed, 30)
-      const index = new TreeIndex()
-      const present = new Map<string, Fixture['entry']>()
-      const order = [...all].sort(() => rand() - 0.5)
-      const check = (idx: TreeIndex) => {
-        const heights = computeHeights(present)
-        for (const [id, h] of heights) expect(idx.height(id)).toBe(h)
-        expect(idx.storeLinksDescend('s')).toBe(linksDescend(present, heights, 's'))
-        const src = snapshotSource(present)
-        expect(idx.tips().sort()).toEqual(tips(src).sort())
-        expect(idx.storeTips('s').sort()).toEqual(storeTips(src, 's').sort())
+  const cases: [string, readonly string[], boolean][] = [
+    ['one store, store parents among its members', ['s'], false],
+    ['two stores, store parents anywhere', ['s', 't'], true],
+    ['ten stores (looked up by bisection), store parents anywhere', ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'], true],
+  ]
+  for (const [name, stores, anyStoreParent] of cases)
+    it(`heights, tips and the descending-links flag match a full recomputation after every change: ${name}`, async () => {
+      const { computeHeights, linksDescend, tips, storeTips, snapshotSource } = await import('@engram/backend-api')
+      for (let seed = 1; seed <= 12; seed++) {
+        const { all, rand } = randomDag(seed, 30, stores, anyStoreParent)
+        const index = new TreeIndex()
+        const present = new Map<string, Fixture['entry']>()
+        const order = [...all].sort(() => rand() - 0.5)
+        const check = (idx: TreeIndex) => {
+          const heights = computeHeights(present)
+          for (const [id, h] of heights) expect(idx.height(id)).toBe(h)
+          const src = snapshotSource(present)
+          expect(idx.tips().sort()).toEqual(tips(src).sort())
+          for (const s of stores) {
+            expect(idx.storeLinksDescend(s)).toBe(linksDescend(present, heights, s))
+            expect(idx.storeTips(s).sort()).toEqual(storeTips(src, s).sort())
+          }
+        }
+        for (const f of order) {
+          index.add(f.id, f.entry)
+          present.set(f.id, f.entry)
+          check(index)
+        }
+        // Rebuilding without some entries (what a status change away from verified does).
+        for (const f of order.slice(0, 5)) present.delete(f.id)
+        check(TreeIndex.build(present))
       }
-      for (const f of order) {
-        index.add(f.id, f.entry)
-        present.set(f.id, f.entry)
-        check(index)
-      }
-      // Rebuilding without some entries (what a status change away from verified does).
-      for (const f of order.slice(0, 5)) present.delete(f.id)
-      check(TreeIndex.build(present))
-    }
-  })
+    })
 })
 
 describe('cost of out-of-order arrival', () => {

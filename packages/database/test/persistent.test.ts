@@ -36,6 +36,29 @@ describe('SortedMap', () => {
     )
   })
 
+  it('matches a sorted Map over thousands of keys (splits and first-key changes at every level), old versions unchanged', () => {
+    const key = fc.oneof(fc.string({ maxLength: 4 }), fc.nat(99_999).map((n) => `k${n}`))
+    fc.assert(
+      fc.property(fc.array(fc.tuple(key, fc.integer()), { minLength: 1, maxLength: 3000 }), (pairs) => {
+        let map = SortedMap.empty<number>()
+        const model = new Map<string, number>()
+        const checks: [SortedMap<number>, [string, number][]][] = []
+        pairs.forEach(([k, v], i) => {
+          map = map.set(k, v)
+          model.set(k, v)
+          if (i % 500 === 0) checks.push([map, [...model].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))])
+        })
+        checks.push([map, [...model].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))])
+        for (const [m, entries] of checks) {
+          expect(m.size).toBe(entries.length)
+          expect(m.entries()).toEqual(entries)
+          for (const [k, v] of entries) expect(m.get(k)).toBe(v)
+        }
+      }),
+      { numRuns: 20 },
+    )
+  })
+
   it('holds 20,000 keys (three levels), sorted as Array.prototype.sort sorts them', () => {
     const keys = Array.from({ length: 20_000 }, (_, i) => globalThis.crypto.randomUUID() + i)
     let map = SortedMap.empty<number>()

@@ -34,27 +34,111 @@ function linksOf(links: Links): Iterable<Id> {
 /**
  * What the index knows of one id, in one record (one hash-table insert per
  * entry instead of one per map): the entry once it is added, its tree
- * height, and the entries naming it as a main parent (which may arrive
- * before it: then `entry` is still undefined).
+ * height, the entries naming it as a main parent (which may arrive
+ * before it: then `entry` is still undefined), and, per store it writes,
+ * the members of that store naming it as a store parent.
  */
 interface IdNode {
   entry: Entry | undefined
   height: number
   children: Links
+  /** Store children in the entry's first store (`entry.subtrees[0]`): most entries write one store, and need no array. */
+  storeChildren: Links
+  /** Store children in its other stores (`entry.subtrees[k]` at `k - 1`), made on the first such link. */
+  moreStoreChildren: Links[] | undefined
 }
 
-/** One id inside one store's DAG: whether it is a member, and the members naming it as a store parent. */
-interface StoreNode {
-  member: boolean
-  children: Links
+/** The position of store `name` in an entry's subtrees (sorted by name and unique, data-layer §1.1), or -1. */
+function storeAt(subtrees: readonly { readonly name: string }[], name: string): number {
+  if (subtrees.length <= 8) {
+    for (let i = 0; i < subtrees.length; i++) if (subtrees[i]!.name === name) return i
+    return -1
+  }
+  let lo = 0
+  let hi = subtrees.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (subtrees[mid]!.name < name) lo = mid + 1
+    else hi = mid
+  }
+  return lo < subtrees.length && subtrees[lo]!.name === name ? lo : -1
 }
 
-/** One store's DAG inside a database. */
+/** The store children of `node` in its `k`-th store. */
+function storeChildrenAt(node: IdNode, k: number): Links {
+  return k === 0 ? node.storeChildren : node.moreStoreChildren?.[k - 1]
+}
+
+/** Sets the store children of `node` (an added entry) in its `k`-th store. */
+function setStoreChildrenAt(node: IdNode, k: number, links: Links): void {
+  if (k === 0) {
+    node.storeChildren = links
+    return
+  }
+  let more = node.moreStoreChildren
+  if (more === undefined) {
+    const n = node.entry!.subtrees.length - 1
+    more = []
+    for (let i = 0; i < n; i++) more.push(undefined)
+    node.moreStoreChildren = more
+  }
+  more[k - 1] = links
+}
+
+/** Tip sets hold their ids in an array up to this many (then a Set). */
+const SMALL_TIPS = 16
+
+/**
+ * A set of tips: an array while small (a linear history has one tip, and
+ * each entry adds itself and removes its parent: no hash-table churn), a
+ * Set once it holds more than {@link SMALL_TIPS}.
+ */
+class TipSet {
+  #small: Id[] = []
+  #big: Set<Id> | undefined
+
+  add(id: Id): void {
+    const big = this.#big
+    if (big !== undefined) {
+      big.add(id)
+      return
+    }
+    const small = this.#small
+    if (small.includes(id)) return
+    if (small.length < SMALL_TIPS) small.push(id)
+    else {
+      this.#big = new Set(small).add(id)
+      this.#small = []
+    }
+  }
+
+  delete(id: Id): void {
+    const big = this.#big
+    if (big !== undefined) {
+      big.delete(id)
+      return
+    }
+    const small = this.#small
+    const at = small.indexOf(id)
+    if (at < 0) return
+    const last = small.pop()!
+    if (at < small.length) small[at] = last
+  }
+
+  /** The tips, in no particular order (a fresh array). */
+  list(): Id[] {
+    return this.#big !== undefined ? [...this.#big] : this.#small.slice()
+  }
+}
+
+/**
+ * One store's DAG inside a database. Its members are the entries writing
+ * it; each member's store children live in its {@link IdNode}.
+ */
 class StoreIndex {
-  readonly nodes = new Map<Id, StoreNode>()
-  /** Nodes that are not members (named as a store parent only): while there are none, a new member needs no lookup. */
-  outsiders = 0
-  readonly tips = new Set<Id>()
+  /** Ids named as a store parent that are not members (not added yet, or added without this store): the members naming them. */
+  readonly outsiders = new Map<Id, Links>()
+  readonly tips = new TipSet()
   /** Store links (between members) that do not go to a strictly lower tree height. */
   upLinks = 0
 }
@@ -65,7 +149,7 @@ export class TreeIndex implements GraphSource {
   private count = 0
   /** Nodes without an entry yet (named as a parent only): while there are none, a new entry needs no lookup. */
   private placeholders = 0
-  private readonly tipSet = new Set<Id>()
+  private readonly tipSet = new TipSet()
   private readonly stores = new Map<string, StoreIndex>()
   /** Entries that arrived after some of their children: heights below them may be stale. */
   private readonly stale = new Set<Id>()
@@ -120,19 +204,22 @@ export class TreeIndex implements GraphSource {
 
   /** Current tips (unordered). */
   tips(): Id[] {
-    return [...this.tipSet]
+    return this.tipSet.list()
   }
 
   /** Current tips of `store` (unordered). */
   storeTips(store: string): Id[] {
     const s = this.stores.get(store)
-    return s ? [...s.tips] : []
+    return s ? s.tips.list() : []
   }
 
-  /** Adds a verified entry of this database. The caller adds each id once. */
+  /**
+   * Adds a verified entry of this database (its subtrees sorted by name and
+   * unique, as validation guarantees). The caller adds each id once.
+   */
   add(id: Id, entry: Entry): void {
     let node = this.placeholders === 0 ? undefined : this.nodes.get(id)
-    if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined }))
+    if (node === undefined) this.nodes.set(id, (node = { entry, height: 0, children: undefined, storeChildren: undefined, moreStoreChildren: undefined }))
     else {
       node.entry = entry
       this.placeholders--
@@ -144,14 +231,19 @@ export class TreeIndex implements GraphSource {
     else this.tipSet.add(id)
     let height = 0
     const parents = entry.tree.parents
+    // The last parent looked up (a store parent is mostly a main parent too).
+    let seenId: Id | undefined
+    let seen: IdNode | undefined
     for (let i = 0; i < parents.length; i++) {
       const p = parents[i]!
       const parent = this.nodes.get(p)
       if (parent === undefined) {
-        this.nodes.set(p, { entry: undefined, height: 0, children: id })
+        this.nodes.set(p, { entry: undefined, height: 0, children: id, storeChildren: undefined, moreStoreChildren: undefined })
         this.placeholders++
         continue
       }
+      seenId = p
+      seen = parent
       parent.children = withLink(parent.children, id)
       if (parent.entry !== undefined) {
         height = Math.max(height, parent.height + 1)
@@ -166,41 +258,43 @@ export class TreeIndex implements GraphSource {
       const sub = subtrees[i]!
       let store = this.stores.get(sub.name)
       if (!store) this.stores.set(sub.name, (store = new StoreIndex()))
-      let member = store.outsiders === 0 ? undefined : store.nodes.get(id)
-      if (member === undefined) store.nodes.set(id, (member = { member: true, children: undefined }))
-      else {
-        member.member = true
-        store.outsiders--
+      // Members that named this entry as a store parent before it came: their links move to its node.
+      let children: Links
+      if (store.outsiders.size !== 0) {
+        children = store.outsiders.get(id)
+        if (children !== undefined) {
+          store.outsiders.delete(id)
+          setStoreChildrenAt(node, i, children)
+        }
       }
-      if (member.children === undefined) store.tips.add(id)
+      if (children === undefined) store.tips.add(id)
       // Links that do not descend (see upLinksAt), counted on the way.
       let up = 0
       const storeParents = sub.parents
       for (let j = 0; j < storeParents.length; j++) {
         const p = storeParents[j]!
-        const parent = store.nodes.get(p)
-        if (parent === undefined) {
-          store.nodes.set(p, { member: false, children: id })
-          store.outsiders++
-        } else {
-          parent.children = withLink(parent.children, id)
-          if (parent.member && this.nodes.get(p)!.height >= height) up++
+        const parent = p === seenId ? seen : this.nodes.get(p)
+        const at = parent?.entry === undefined ? -1 : storeAt(parent.entry.subtrees, sub.name)
+        if (at < 0) store.outsiders.set(p, withLink(store.outsiders.get(p), id))
+        else {
+          setStoreChildrenAt(parent!, at, withLink(storeChildrenAt(parent!, at), id))
+          if (parent!.height >= height) up++
         }
         store.tips.delete(p)
       }
-      if (member.children !== undefined) for (const c of linksOf(member.children)) if (height >= this.nodes.get(c)!.height) up++
+      if (children !== undefined) for (const c of linksOf(children)) if (height >= this.nodes.get(c)!.height) up++
       store.upLinks += up
     }
   }
 
-  /** How many links of a store touching a member (to its store `parents`, from its children) do not descend from height `h`. */
-  private upLinksAt(store: StoreIndex, parents: readonly Id[], member: StoreNode, h: number): number {
+  /** How many links of store `name` touching a member (to its store `parents`, from its store `children`) do not descend from height `h`. */
+  private upLinksAt(name: string, parents: readonly Id[], children: Links, h: number): number {
     let n = 0
     for (let i = 0; i < parents.length; i++) {
-      const p = parents[i]!
-      if (store.nodes.get(p)?.member === true && this.nodes.get(p)!.height >= h) n++
+      const parent = this.nodes.get(parents[i]!)
+      if (parent?.entry !== undefined && storeAt(parent.entry.subtrees, name) >= 0 && parent.height >= h) n++
     }
-    if (member.children !== undefined) for (const c of linksOf(member.children)) if (h >= this.nodes.get(c)!.height) n++
+    if (children !== undefined) for (const c of linksOf(children)) if (h >= this.nodes.get(c)!.height) n++
     return n
   }
 
@@ -208,16 +302,14 @@ export class TreeIndex implements GraphSource {
   private setHeight(id: Id, height: number): void {
     const node = this.nodes.get(id)!
     const subtrees = node.entry!.subtrees
-    for (const sub of subtrees) {
-      const store = this.stores.get(sub.name)
-      const member = store?.nodes.get(id)
-      if (member?.member === true) store!.upLinks -= this.upLinksAt(store!, sub.parents, member, node.height)
+    for (let k = 0; k < subtrees.length; k++) {
+      const sub = subtrees[k]!
+      this.stores.get(sub.name)!.upLinks -= this.upLinksAt(sub.name, sub.parents, storeChildrenAt(node, k), node.height)
     }
     node.height = height
-    for (const sub of subtrees) {
-      const store = this.stores.get(sub.name)
-      const member = store?.nodes.get(id)
-      if (member?.member === true) store!.upLinks += this.upLinksAt(store!, sub.parents, member, height)
+    for (let k = 0; k < subtrees.length; k++) {
+      const sub = subtrees[k]!
+      this.stores.get(sub.name)!.upLinks += this.upLinksAt(sub.name, sub.parents, storeChildrenAt(node, k), height)
     }
   }
 

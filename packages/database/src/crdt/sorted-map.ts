@@ -68,6 +68,27 @@ function childIndex(keys: readonly string[], key: string): number {
 /** Set by `setIn`: whether the key was new. */
 let added = false
 
+/** A copy of `items` with `item` inserted at `at`, made at its final size (one pass; no copy then splice). */
+function insertAt<T>(items: readonly T[], at: number, item: T): T[] {
+  const n = items.length
+  const out = new Array<T>(n + 1)
+  for (let j = 0; j < at; j++) out[j] = items[j]!
+  out[at] = item
+  for (let j = at; j < n; j++) out[j + 1] = items[j]!
+  return out
+}
+
+/** A copy of `items` with the one at `at` replaced by `a` and `b`, made at its final size. */
+function splitAt<T>(items: readonly T[], at: number, a: T, b: T): T[] {
+  const n = items.length
+  const out = new Array<T>(n + 1)
+  for (let j = 0; j < at; j++) out[j] = items[j]!
+  out[at] = a
+  out[at + 1] = b
+  for (let j = at + 1; j < n; j++) out[j + 1] = items[j]!
+  return out
+}
+
 /** A node with `key` set (the same node when nothing changes); may hold MAX + 1 entries (the parent splits it). */
 function setIn<V>(node: TreeNode<V>, key: string, val: V): TreeNode<V> {
   if (node instanceof Leaf) {
@@ -80,24 +101,22 @@ function setIn<V>(node: TreeNode<V>, key: string, val: V): TreeNode<V> {
     }
     added = true
     const at = -i - 1
-    const keys = node.keys.slice()
-    const vals = node.vals.slice()
-    keys.splice(at, 0, key)
-    vals.splice(at, 0, val)
-    return new Leaf(keys, vals)
+    return new Leaf(insertAt(node.keys, at, key), insertAt(node.vals, at, val))
   }
   const i = childIndex(node.keys, key)
   const old = node.kids[i]!
   const kid = setIn(old, key, val)
   if (kid === old) return node
-  const kids = node.kids.slice()
-  const keys = node.keys.slice()
   if (width(kid) > MAX) {
     const [left, right] = split(kid)
-    kids.splice(i, 1, left, right)
-    keys.splice(i, 1, firstKey(left), firstKey(right))
-  } else {
-    kids[i] = kid
+    return new Branch(splitAt(node.keys, i, firstKey(left), firstKey(right)), splitAt(node.kids, i, left, right))
+  }
+  const kids = node.kids.slice()
+  kids[i] = kid
+  // The first keys stay those of the old node unless the key went in first under the first child.
+  let keys = node.keys
+  if (keys[i] !== firstKey(kid)) {
+    keys = keys.slice()
     keys[i] = firstKey(kid)
   }
   return new Branch(keys, kids)

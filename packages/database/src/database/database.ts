@@ -64,7 +64,8 @@ export class Database {
     this.#publicKey = signer === undefined ? undefined : formatPublicKey(signer.key.publicKey)
     // The signer of a handle never changes: one object, handed to every commit.
     const who = signer === undefined ? undefined : { signer, publicKey: this.#publicKey! }
-    this.#owner = { id, engine, states: sharedOf(engine).states, signer: () => who }
+    const shared = sharedOf(engine)
+    this.#owner = { id, engine, states: shared.states, shared, signer: () => who }
   }
 
   /**

@@ -14,6 +14,7 @@ import { StateManager } from '../state/index.js'
 import { docCrdt } from '../store/doc-crdt.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import { followBackend, type HookSet } from './follow.js'
+import { InflightCommits } from './inflight.js'
 import { WriteHooks, type WriteEvent } from './hooks.js'
 import { receiveEntries, type ReceiveInput, type ReceiveOptions, type ReceiveResult } from './receive.js'
 
@@ -40,6 +41,10 @@ export interface EngineShared {
   receiving: Promise<unknown>
   /** The write hooks of every Engine over this backend (told about other processes' writes). */
   readonly hooks: HookSet
+  /** Local commits being stored over this backend (an identical commit waits for the one in flight). */
+  readonly inflight: InflightCommits
+  /** The last `settings_tips` metadata text a commit wrote, for the tips it names (commits in a row mostly share it). */
+  lastMetadata: { readonly tips: readonly Id[]; readonly text: string } | undefined
 }
 
 const sharedByBackend = new WeakMap<Backend, EngineShared>()
@@ -70,6 +75,8 @@ export class Engine {
         waitingLoaded: false,
         receiving: Promise.resolve(),
         hooks: new Set(),
+        inflight: new InflightCommits(),
+        lastMetadata: undefined,
       }
       sharedByBackend.set(backend, shared)
       // Other processes' writes (issue 10): followed for as long as the backend is open.

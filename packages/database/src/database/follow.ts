@@ -22,6 +22,7 @@ export type HookSet = Set<WeakRef<WriteHooks>>
  */
 export function followBackend(backend: WatchableBackend, states: StateManager, hooks: HookSet): () => void {
   let chain: Promise<void> = Promise.resolve()
+  states.trackApplied()
   return backend.watch((changes) => {
     const batch = changes.slice()
     chain = chain.then(() => apply(backend, states, hooks, batch)).catch(() => {})

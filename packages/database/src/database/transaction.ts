@@ -22,7 +22,8 @@ import { INDEX_STORE, INDEX_TYPE, indexCrdt, isSystemStore, registeredType, stag
 import { checkStoreClass, registerStoreType } from '../store/registry.js'
 import { SETTINGS_STORE, SettingsStore } from '../store/settings-store.js'
 import type { StoreClass, StoreContext, StoreCrdt } from '../store/types.js'
-import { delegationContext, sharedOf, type Engine } from './engine.js'
+import { delegationContext, sharedOf, type Engine, type EngineShared } from './engine.js'
+import { released } from './inflight.js'
 import { checkStoreName } from '../store/names.js'
 
 /** The key a Database signs with: a prepared Ed25519 key and the auth name (or delegation path) it signs under. */
@@ -42,14 +43,6 @@ const NO_SLOTS: readonly Slot[] = []
 
 /** Type id under which `_index` states are kept. */
 
-/** Commits being stored, per backend (every Engine over it): id → settles when that commit stored it or failed. */
-const inflightByBackend = new WeakMap<object, Map<Id, Promise<void>>>()
-function inflightCommits(backend: object): Map<Id, Promise<void>> {
-  let m = inflightByBackend.get(backend)
-  if (m === undefined) inflightByBackend.set(backend, (m = new Map()))
-  return m
-}
-
 interface Slot {
   readonly name: string
   readonly Class: StoreClass<unknown>
@@ -68,6 +61,8 @@ export interface TxnOwner {
   readonly engine: Engine
   /** The engine's shared states (looked up once per handle, not per use). */
   readonly states: StateManager
+  /** The engine's per-backend shared state (commits in flight, the last metadata text). */
+  readonly shared: EngineShared
   /** The signer and its `ed25519:` public key, or undefined for a read-only handle. */
   signer(): { signer: Signer; publicKey: string } | undefined
 }
@@ -281,31 +276,30 @@ export class Transaction {
         throw new UnauthorizedError(`a ${Permission.toString(resolved.permission)} key cannot write`)
 
       // `parents` is this transaction's own sorted copy, never handed out: the entry may keep (and freeze) it.
-      const entry: Entry = { tree: { root: tree, parents, metadata: settingsTipsMetadata(settingsTips) }, subtrees, sig }
+      const entry: Entry = { tree: { root: tree, parents, metadata: settingsTipsMetadata(this.#owner.shared, settingsTips) }, subtrees, sig }
       // Signed and sealed inline (prepareSeal/finish): one async step less than signEntry.
       const sealing = prepareSeal(entry)
       const id = sealing.finish(await signText(signer.key, sealing.text))
       // The same change at the same tips by the same key has the same id: one
       // entry, stored once, its hooks fired once. A commit of that id in
       // flight (identical transactions committed concurrently) is waited for.
-      const inflight = inflightCommits(engine.backend)
+      const inflight = this.#owner.shared.inflight
       const backend = engine.backend
       // A backend that reports newness on insert needs no `has` first (one write, one round trip).
       const inserts = canInsert(backend)
       for (;;) {
-        const other = inflight.get(id)
+        const other = inflight.find(id)
         if (other !== undefined) {
-          await other
+          await released(other)
           continue
         }
         if (inserts || !(await backend.has(id))) {
-          if (inflight.has(id)) continue // claimed while we looked
+          if (inflight.find(id) !== undefined) continue // claimed while we looked
           break
         }
         return this.#closeStored(id)
       }
-      let claimEnds!: () => void
-      inflight.set(id, new Promise<void>((resolve) => (claimEnds = resolve)))
+      const claim = inflight.claim(id)
       let stored = true
       try {
         // Keep the state of every written store from now on, so reads stay O(1).
@@ -318,8 +312,7 @@ export class Transaction {
         if (inserts) stored = await backend.insert(id, entry, 'verified')
         else await backend.put(id, entry, 'verified')
       } finally {
-        inflight.delete(id)
-        claimEnds()
+        inflight.release(claim)
       }
       if (!stored) return this.#closeStored(id)
       this.#state = 'closed'
@@ -385,15 +378,12 @@ function subtreeNodes(staged: readonly StagedStore[], nodeParents: readonly Id[]
   return out.slice() // packed, at its final size
 }
 
-/** The last metadata text written, for the settings tips it names (commits in a row mostly share it). */
-let lastMetadata: { tips: readonly Id[]; text: string } | undefined
-
-/** `{"settings_tips":[…]}`, one string object for as long as the settings tips stay the same. */
-function settingsTipsMetadata(settingsTips: readonly Id[]): string {
-  const last = lastMetadata
+/** `{"settings_tips":[…]}`, one string object for as long as the settings tips stay the same (commits in a row mostly share it). */
+function settingsTipsMetadata(shared: EngineShared, settingsTips: readonly Id[]): string {
+  const last = shared.lastMetadata
   if (last !== undefined && sameTips(last.tips, settingsTips)) return last.text
   const text = `{"settings_tips":${JSON.stringify(settingsTips)}}`
-  lastMetadata = { tips: [...settingsTips], text }
+  shared.lastMetadata = { tips: [...settingsTips], text }
   return text
 }
 

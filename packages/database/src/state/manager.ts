@@ -149,8 +149,13 @@ export class StateManager {
   readonly registered = new TipsMemo<string>()
   /** Durable checkpoints, when the backend keeps them (issue 10; durable-checkpoints.ts). */
   readonly #durable: DurableCheckpoints | undefined
-  /** Ids taken in lately (issue 10: a change feed may report one again); cleared past APPLIED_KEPT. */
-  readonly #applied = new Set<Id>()
+  /**
+   * Ids taken in lately (issue 10: a change feed may report one again);
+   * cleared past APPLIED_KEPT. Kept only once a change feed is followed
+   * ({@link trackApplied}): nobody else asks, and an insert into a set this
+   * size is a measurable part of a commit.
+   */
+  #applied: Set<Id> | undefined
   readonly #risks = new Map<Id, CutRisk>()
   readonly #registrations = new Map<Id, Registrations>()
   /** Cuts at tips other than the current ones, by `tree|tipsKey`. */
@@ -679,8 +684,11 @@ export class StateManager {
    */
   applyVerified(tree: Id, id: Id, entry: Entry, deltas?: readonly StagedDelta[]): void {
     this.#epochs.set(tree, this.#epoch(tree) + 1)
-    if (this.#applied.size >= APPLIED_KEPT) this.#applied.clear()
-    this.#applied.add(id)
+    const applied = this.#applied
+    if (applied !== undefined) {
+      if (applied.size >= APPLIED_KEPT) applied.clear()
+      applied.add(id)
+    }
     const regs = this.#registrations.get(tree)
     const registered = regs === undefined ? undefined : countRegistrations(regs, id, entry)
     const risk = this.#risks.get(tree)
@@ -767,7 +775,12 @@ export class StateManager {
    * reporting it again, e.g. this process's own write: nothing to do).
    */
   wasApplied(id: Id): boolean {
-    return this.#applied.has(id)
+    return this.#applied?.has(id) ?? false
+  }
+
+  /** From now on, remember the ids {@link applyVerified} takes in, for {@link wasApplied} (a change feed is followed). */
+  trackApplied(): void {
+    this.#applied ??= new Set()
   }
 
   /**
@@ -818,7 +831,7 @@ function deltaFor(deltas: readonly StagedDelta[], name: string): StagedDelta | u
  * (`[]`: it replaces `auth` whole), or `undefined` when it writes none.
  */
 function countAuthWrites(risk: CutRisk, id: Id, entry: Entry): string[] | undefined {
-  const node = entry.subtrees.find((s) => s.name === SETTINGS)
+  const node = subtreeOf(entry, SETTINGS)
   if (node?.data === undefined) return undefined
   const written = authNamesWritten(node.data)
   if (written === undefined) return undefined
@@ -833,9 +846,16 @@ function countAuthWrites(risk: CutRisk, id: Id, entry: Entry): string[] | undefi
   return written.replaceAll && !root ? [] : written.names
 }
 
+/** The entry's node for store `name`, if it writes it (an indexed loop: runs for every applied entry). */
+function subtreeOf(entry: Entry, name: string): Entry['subtrees'][number] | undefined {
+  const subtrees = entry.subtrees
+  for (let i = 0; i < subtrees.length; i++) if (subtrees[i]!.name === name) return subtrees[i]
+  return undefined
+}
+
 /** Records the `_index` registrations of an entry; returns the names it registers. */
 function countRegistrations(regs: Registrations, id: Id, entry: Entry): string[] | undefined {
-  const node = entry.subtrees.find((s) => s.name === INDEX_STORE)
+  const node = subtreeOf(entry, INDEX_STORE)
   if (node?.data === undefined) return undefined
   let delta: Doc
   try {
