@@ -136,6 +136,8 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
   #listening: Promise<void> | undefined
   /** Serialises take-ins, so none is reported twice. */
   #takeInChain: Promise<unknown> = Promise.resolve()
+  /** `id\0status` of this handle's writes in flight (`#writing`), with counts. */
+  readonly #inFlight = new Map<string, number>()
   /** Whether one pooled connection is kept checked out between statements (`#onKept`). */
   readonly #keepOne: boolean
   #kept: pg.PoolClient | undefined
@@ -159,8 +161,8 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
       // `status <> 0` lets the unsettled-only index serve it; verified ids are a scan (rarely asked).
       byStatus: `SELECT id FROM ${s}.entries WHERE status = $1 AND status <> 0`,
       verifiedIds: `SELECT id FROM ${s}.entries WHERE status = 0`,
-      heads: `SELECT t.shape, h.id, h.height FROM ${s}.trees t LEFT JOIN ${s}.heads h ON h.tree = t.tree AND h.store = $2 WHERE t.tree = $1`,
-      height: `SELECT t.shape, e.status, e.height FROM ${s}.trees t LEFT JOIN ${s}.entries e ON e.id = $2 AND e.tree = t.tree WHERE t.tree = $1`,
+      heads: `SELECT t.version, t.shape, h.id, h.height FROM ${s}.trees t LEFT JOIN ${s}.heads h ON h.tree = t.tree AND h.store = $2 WHERE t.tree = $1`,
+      height: `SELECT t.version, t.shape, e.status, e.height FROM ${s}.trees t LEFT JOIN ${s}.entries e ON e.id = $2 AND e.tree = t.tree WHERE t.tree = $1`,
       treeIds: `SELECT id FROM ${s}.entries WHERE tree = $1`,
       roots: `SELECT id FROM ${s}.entries WHERE is_root`,
       graph: `SELECT t.version, e.id, e.graph FROM ${s}.trees t LEFT JOIN ${s}.entries e ON e.tree = t.tree AND e.status = 0 WHERE t.tree = $1 ORDER BY e.seq`,
@@ -296,6 +298,24 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     client?.release(err instanceof Error ? err : new Error(String(err)))
   }
 
+  /**
+   * Marks a write of `id` with status `code` as this handle's own while it
+   * is in flight: a take-in that reads its row before the write's response
+   * arrives (the NOTIFY, or another answer, can come first) does not report
+   * it as another process's.
+   */
+  async #writing<T>(id: Id, code: number, write: Promise<T>): Promise<T> {
+    const key = `${id}\u0000${code}`
+    this.#inFlight.set(key, (this.#inFlight.get(key) ?? 0) + 1)
+    try {
+      return await write
+    } finally {
+      const left = this.#inFlight.get(key)! - 1
+      if (left === 0) this.#inFlight.delete(key)
+      else this.#inFlight.set(key, left)
+    }
+  }
+
   #ownWrite(tree: Id, seq: number): void {
     const seen = this.#seen.get(tree) ?? 0
     if (seq <= seen) return // a take-in already passed it
@@ -312,7 +332,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
   async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
     const checked = checkPut(id, entry, status)
     const tree = entryTree(id, checked)
-    const rows = await this.#q<{ seq: string | null }>('put', [
+    const rows = await this.#writing(id, STATUS_CODE[status], this.#q<{ seq: string | null }>('put', [
       id,
       tree,
       STATUS_CODE[status],
@@ -325,7 +345,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
       checked.subtrees.map((s) => s.name),
       checked.subtrees.flatMap((s) => s.parents.map(() => s.name)),
       checked.subtrees.flatMap((s) => s.parents),
-    ])
+    ]))
     const seq = rows[0]?.seq ?? null
     if (seq === null) return false
     this.#ownWrite(tree, Number(seq))
@@ -358,12 +378,14 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     assertStatus(status)
     assertString(id, 'id')
     if (!storable(id)) throw new EntryNotFoundError(id)
-    const rows = await this.#q<{ seq: string; tree: Id; graph: string }>('setStatus', [id, STATUS_CODE[status], this.#channel]).catch((err: unknown) => {
-      // The stored graph record of the entry is not JSON (the function parses it to keep the heads).
-      if ((err as StorageError).cause instanceof Error && ((err as StorageError).cause as { code?: unknown }).code === '22P02')
-        throw new CorruptStoreError(`schema ${this.schema}`, `the stored graph record of ${id} is damaged`, { cause: err })
-      throw err
-    })
+    const rows = await this.#writing(id, STATUS_CODE[status], this.#q<{ seq: string; tree: Id; graph: string }>('setStatus', [id, STATUS_CODE[status], this.#channel])).catch(
+      (err: unknown) => {
+        // The stored graph record of the entry is not JSON (the function parses it to keep the heads).
+        if ((err as StorageError).cause instanceof Error && ((err as StorageError).cause as { code?: unknown }).code === '22P02')
+          throw new CorruptStoreError(`schema ${this.schema}`, `the stored graph record of ${id} is damaged`, { cause: err })
+        throw err
+      },
+    )
     if (rows.length === 0) {
       if (!(await this.has(id))) throw new EntryNotFoundError(id)
       return
@@ -451,11 +473,23 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
   /** The heads of `store` (MAIN: the tips) of a regular database, sorted as the index sorts them; `undefined` when the index is loaded or the database is not regular. */
   async #headsOf(tree: Id, store: string): Promise<Id[] | undefined> {
     if (this.hasIndex(tree) || !storable(tree)) return undefined
-    const rows = await this.#q<{ shape: number; id: Id | null; height: number | null }>('heads', [tree, store])
+    const rows = await this.#q<{ version: string; shape: number; id: Id | null; height: number | null }>('heads', [tree, store])
     if (rows.length === 0 || rows[0]!.shape !== 0) return undefined
-    const heads = rows.filter((r): r is { shape: number; id: Id; height: number } => r.id !== null)
+    await this.#caughtUp(tree, rows[0]!.version)
+    const heads = rows.filter((r): r is { version: string; shape: number; id: Id; height: number } => r.id !== null)
     heads.sort((a, b) => a.height - b.height || compareIds(a.id, b.id))
     return heads.map((r) => r.id)
+  }
+
+  /**
+   * An answer from SQL includes every write to `tree` up to `version`: when
+   * this handle has not taken those in, it does now (as a graph answer from
+   * the index would have first), so watchers hear other processes' writes
+   * once and in order, and never writes from before an answer as news after
+   * it. Costs nothing while no other process wrote.
+   */
+  async #caughtUp(tree: Id, version: string): Promise<void> {
+    if (Number(version) > (this.#seen.get(tree) ?? 0)) await this.#takeIn(tree)
   }
 
   override async getTips(tree: Id): Promise<Id[]> {
@@ -473,9 +507,12 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
     assertString(tree, 'tree')
     assertString(id, 'id')
     if (!this.hasIndex(tree) && storable(tree) && storable(id)) {
-      const rows = await this.#q<{ shape: number; status: number | null; height: number | null }>('height', [tree, id])
+      const rows = await this.#q<{ version: string; shape: number; status: number | null; height: number | null }>('height', [tree, id])
       const r = rows[0]
-      if (r !== undefined && r.shape === 0 && r.status === 0 && r.height !== null && r.height >= 0) return r.height
+      if (r !== undefined && r.shape === 0 && r.status === 0 && r.height !== null && r.height >= 0) {
+        await this.#caughtUp(tree, r.version)
+        return r.height
+      }
     }
     return super.getHeight(tree, id)
   }
@@ -520,7 +557,7 @@ export class PostgresBackend extends IndexedBackend implements InsertingBackend,
       for (const r of rows) {
         const seq = Number(r.seq)
         top = Math.max(top, seq)
-        if (this.#own.delete(`${tree}\u0000${seq}`) || seq <= ownUpTo) continue
+        if (this.#own.delete(`${tree}\u0000${seq}`) || seq <= ownUpTo || this.#inFlight.has(`${r.id}\u0000${r.status}`)) continue
         const status = STATUS_NAME[r.status]
         if (status === undefined) continue
         this.noteChanged(tree, r.id, status === 'verified', () => storedSkeleton(`schema ${this.schema}`, r.graph, tree))
