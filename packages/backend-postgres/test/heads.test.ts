@@ -8,7 +8,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest'
 import { graphText, type Entry, type Id } from '@engram/backend-api'
-import { makeEntry, makeRoot } from '@engram/backend-api/conformance'
+import { makeEntry, makeRoot, randomDag as randomDagOf } from '@engram/backend-api/conformance'
 import { PostgresBackend } from '../src/index.js'
 import { dropSchema, freshSchema, sql, url } from './server.js'
 
@@ -20,35 +20,7 @@ function randomSource(seed: number): (k: number) => number {
   return (k) => ((x = (x * 1103515245 + 12345) & 0x7fffffff), x % k)
 }
 
-/** A random DAG with stores `a`, `b`, in an order where parents come first; each entry names its stores' heads in its history as store parents. */
-function randomDag(seed: number, n: number): { root: Item; entries: Item[] } {
-  const rand = randomSource(seed)
-  const root = makeRoot(`pg-heads-${seed}`, { a: { data: '0' } })
-  const all: Item[] = [root]
-  const ancestors = new Map<Id, Set<Id>>([[root.id, new Set([root.id])]])
-  const holds = new Map<Id, Set<string>>([[root.id, new Set(['a'])]])
-  const out: Item[] = []
-  for (let i = 0; i < n; i++) {
-    const tipsNow = all.filter((e) => !all.some((c) => c.entry.tree.parents.includes(e.id)))
-    const parents = [...new Set([tipsNow[rand(tipsNow.length)]!.id, all[rand(all.length)]!.id])]
-    const history = new Set<Id>()
-    for (const p of parents) for (const h of ancestors.get(p)!) history.add(h)
-    const stores: Record<string, { parents: Id[]; data: string }> = {}
-    for (const s of ['a', 'b']) {
-      if (rand(3) === 0) continue
-      const members = [...history].filter((h) => holds.get(h)!.has(s))
-      const heads = members.filter((m) => !members.some((o) => o !== m && ancestors.get(o)!.has(m)))
-      stores[s] = { parents: heads, data: String(i) }
-    }
-    const e = makeEntry(root.id, parents, stores, i)
-    history.add(e.id)
-    ancestors.set(e.id, history)
-    holds.set(e.id, new Set(Object.keys(stores)))
-    all.push(e)
-    out.push(e)
-  }
-  return { root, entries: out }
-}
+const randomDag = (seed: number, n: number) => randomDagOf(seed, n, `pg-heads-${seed}`)
 
 /** A shuffled copy of `items` (Fisher–Yates). */
 function shuffle<T>(items: readonly T[], rand: (k: number) => number): T[] {

@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { entryTree, graphText, isRootEntry, type Entry, type Id } from '@engram/backend-api'
-import { makeEntry, makeRoot } from '@engram/backend-api/conformance'
+import { makeEntry, makeRoot, randomDag as randomDagOf } from '@engram/backend-api/conformance'
 import { SqliteBackend } from '../src/index.js'
 import { APPLICATION_ID, SCHEMA_V1, SCHEMA_VERSION, V2_TABLES } from '../src/schema.js'
 import { tempDir } from './helpers.js'
@@ -20,37 +20,7 @@ beforeEach(async () => {
 })
 afterEach(() => dir.dispose())
 
-/** A random DAG with stores `a`, `b`: entries in an order where parents come first, and the store parents each entry must name. */
-function randomDag(seed: number, n: number): { root: { id: Id; entry: Entry }; entries: { id: Id; entry: Entry }[] } {
-  let x = seed
-  const rand = (k: number) => ((x = (x * 1103515245 + 12345) & 0x7fffffff), x % k)
-  const root = makeRoot(`heads-${seed}`, { a: { data: '0' } })
-  const all = [root]
-  // Store heads at each entry's history, computed by brute force over ancestors.
-  const ancestors = new Map<Id, Set<Id>>([[root.id, new Set([root.id])]])
-  const holds = new Map<Id, Set<string>>([[root.id, new Set(['a'])]])
-  const out: { id: Id; entry: Entry }[] = []
-  for (let i = 0; i < n; i++) {
-    const tipsNow = all.filter((e) => !all.some((c) => c.entry.tree.parents.includes(e.id)))
-    const parents = [...new Set([tipsNow[rand(tipsNow.length)]!.id, all[rand(all.length)]!.id])]
-    const history = new Set<Id>()
-    for (const p of parents) for (const h of ancestors.get(p)!) history.add(h)
-    const stores: Record<string, { parents: Id[]; data: string }> = {}
-    for (const s of ['a', 'b']) {
-      if (rand(3) === 0) continue
-      const members = [...history].filter((h) => holds.get(h)!.has(s))
-      const heads = members.filter((m) => !members.some((o) => o !== m && ancestors.get(o)!.has(m)))
-      stores[s] = { parents: heads, data: String(i) }
-    }
-    const e = makeEntry(root.id, parents, stores, i)
-    history.add(e.id)
-    ancestors.set(e.id, history)
-    holds.set(e.id, new Set(Object.keys(stores)))
-    all.push(e)
-    out.push(e)
-  }
-  return { root, entries: out }
-}
+const randomDag = (seed: number, n: number) => randomDagOf(seed, n, `heads-${seed}`)
 
 async function answers(b: SqliteBackend, tree: Id, ids: Id[]) {
   return {

@@ -64,3 +64,42 @@ function nodes(stores: Record<string, StoreSpec>): Entry['subtrees'] {
 function finish(entry: Entry): Fixture {
   return { id: entryId(entry), entry }
 }
+
+/**
+ * A random database (deterministic for `seed`): a root holding store `a`,
+ * then `n` entries, each on one of the current tips and one random earlier
+ * entry, holding `a` and/or `b` (or neither) with the store's heads in its
+ * history as store parents (what a commit writes). In an order where parents
+ * come first. For testing graph answers a backend keeps itself (tips, store
+ * tips, heights in its own tables) against the shared implementation.
+ */
+export function randomDag(seed: number, n: number, name: string = `random-${seed}`): { root: Fixture; entries: Fixture[] } {
+  let x = seed
+  const rand = (k: number) => ((x = (x * 1103515245 + 12345) & 0x7fffffff), x % k)
+  const root = makeRoot(name, { a: { data: '0' } })
+  const all = [root]
+  // The store heads in each entry's history, by brute force over its ancestors.
+  const ancestors = new Map<Id, Set<Id>>([[root.id, new Set([root.id])]])
+  const holds = new Map<Id, Set<string>>([[root.id, new Set(['a'])]])
+  const out: Fixture[] = []
+  for (let i = 0; i < n; i++) {
+    const tipsNow = all.filter((e) => !all.some((c) => c.entry.tree.parents.includes(e.id)))
+    const parents = [...new Set([tipsNow[rand(tipsNow.length)]!.id, all[rand(all.length)]!.id])]
+    const history = new Set<Id>()
+    for (const p of parents) for (const h of ancestors.get(p)!) history.add(h)
+    const stores: Record<string, StoreSpec> = {}
+    for (const s of ['a', 'b']) {
+      if (rand(3) === 0) continue
+      const members = [...history].filter((h) => holds.get(h)!.has(s))
+      const heads = members.filter((m) => !members.some((o) => o !== m && ancestors.get(o)!.has(m)))
+      stores[s] = { parents: heads, data: String(i) }
+    }
+    const e = makeEntry(root.id, parents, stores, i)
+    history.add(e.id)
+    ancestors.set(e.id, history)
+    holds.set(e.id, new Set(Object.keys(stores)))
+    all.push(e)
+    out.push(e)
+  }
+  return { root, entries: out }
+}

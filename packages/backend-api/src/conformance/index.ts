@@ -4,4 +4,4 @@
  * against itself with one call, plus the fixture factories it uses.
  */
 export { backendConformance, type ConformanceOptions } from './suite.js'
-export { makeEntry, makeRoot, type Fixture, type StoreSpec } from './fixtures.js'
+export { makeEntry, makeRoot, randomDag, type Fixture, type StoreSpec } from './fixtures.js'
