@@ -65,7 +65,7 @@ describe('receiveEntries', () => {
     const first = all.slice(0, 5)
     const r1 = await replica.receiveEntries(first.map((e) => e.entry))
     expect(r1.verified).toEqual(first.map((e) => e.id).sort())
-    expect(backend.writes).toEqual(first.map((e) => [e.id, 'put verified']))
+    expect(backend.writes).toEqual(first.map((e) => [e.id, 'insert verified']))
     // A gap: 7 and 8 wait for 6; they are stored unverified (a later batch settles them).
     backend.writes.length = 0
     const r2 = await replica.receiveEntries(all.slice(6).map((e) => e.entry))
@@ -76,10 +76,42 @@ describe('receiveEntries', () => {
     backend.writes.length = 0
     const r3 = await replica.receiveEntries([all[5]!.entry])
     expect(r3.verified).toEqual(all.slice(5).map((e) => e.id).sort())
-    expect(backend.writes).toEqual([[all[5]!.id, 'put verified'], ...all.slice(6).map((e) => [e.id, 'setStatus verified'])])
+    expect(backend.writes).toEqual([[all[5]!.id, 'insert verified'], ...all.slice(6).map((e) => [e.id, 'setStatus verified'])])
     const copy = await Database.open(replica, db.id)
     expect(await copy.getTips()).toEqual(await db.getTips())
     expect(await (await copy.getStore('s', DocStore)).get('i')).toBe(7)
+  })
+
+  it('an entry another handle stored (unverified) while this receive validated it ends verified in storage too', async () => {
+    const { db } = await setup()
+    for (let i = 0; i < 3; i++) await write(db, { i })
+    const all = await entriesOf(db)
+    const racer = all[2]!
+    // Another process stores the entry as unverified between this receive's `has` and its write.
+    class RacingBackend extends CountingBackend {
+      raced = false
+      async race(id: Id, entry: Entry): Promise<void> {
+        if (id !== racer.id || this.raced) return
+        this.raced = true
+        await MemoryBackend.prototype.put.call(this, id, entry, 'unverified')
+      }
+      override async put(id: Id, entry: Entry, status: VerificationStatus): Promise<void> {
+        await this.race(id, entry)
+        return super.put(id, entry, status)
+      }
+      override async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
+        await this.race(id, entry)
+        return super.insert(id, entry, status)
+      }
+    }
+    const backend = new RacingBackend()
+    const replica = new Engine(backend)
+    const result = await replica.receiveEntries(all.map((e) => e.entry))
+    expect(backend.raced).toBe(true)
+    expect(result.verified).toEqual(all.map((e) => e.id).sort())
+    expect(await backend.getStatus(racer.id)).toBe('verified')
+    expect(await backend.idsByStatus('unverified')).toEqual([])
+    expect(await backend.getTips(db.id)).toEqual(await db.getTips())
   })
 
   it('accepts any order: children wait for parents, then verify', async () => {
