@@ -48,14 +48,14 @@ export interface CojsonSession {
 }
 
 /**
- * A warmed-up local cojson node (500 sets on a scratch map first).
+ * A warmed-up local cojson node (`warmup` sets on a scratch map first).
  * @throws whatever cojson throws when it cannot load or run here.
  */
-export async function openCojson(): Promise<CojsonSession> {
+export async function openCojson(warmup = 500): Promise<CojsonSession> {
   const { crypto, note } = await loadCrypto()
   const { node, map } = await newMap(crypto)
   const warm = node.createGroup().createMap()
-  for (let i = 0; i < 500; i++) warm.set('w' + i, i)
+  for (let i = 0; i < warmup; i++) warm.set('w' + i, i)
 
   return {
     core: crypto.constructor.name,
