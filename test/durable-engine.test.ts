@@ -11,7 +11,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, vi } from 'vitest'
 import type { Backend, CheckpointBackend } from '@engram/backend-api'
 import { MemoryBackend } from '@engram/backend-memory'
 import { PostgresBackend } from '@engram/backend-postgres'
@@ -84,18 +84,8 @@ if (pgUrl !== undefined) {
   console.log('durable-engine: PostgreSQL cases not run (no ENGRAM_TEST_POSTGRES_URL). Run them with: scripts/with-postgres.sh pnpm exec vitest run test/durable-engine.test.ts')
 }
 
-async function eventually(check: () => Promise<void> | void, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (err) {
-      if (Date.now() > end) throw err
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-}
+/** Retries `check` until it passes (vitest's `vi.waitFor`), failing after `timeout` ms. */
+const eventually = (check: () => unknown, timeout = 10_000) => vi.waitFor(check, { timeout, interval: 10 })
 
 async function signer(): Promise<Signer> {
   return { key: await ed25519.importSigningKey(new Uint8Array(32).fill(42)), sigKey: 'admin' }

@@ -4,7 +4,7 @@
  * the newest usable one. Checkpoints are derived data: a damaged, forged,
  * foreign or stale one never changes what reads return.
  */
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { assertCheckpoint, CHECKPOINTS_KEPT, type Backend, type Checkpoint, type CheckpointBackend } from '@engram/backend-api'
 import { MemoryBackend } from '@engram/backend-memory'
 import { Database, DocStore, Engine, Permission, type Id } from '@engram/database'
@@ -46,18 +46,8 @@ function reopen(inner: CheckpointMemory): { backend: Backend; reads: () => numbe
   return { backend, reads: () => reads }
 }
 
-async function eventually(check: () => void | Promise<void>, ms = 5000): Promise<void> {
-  const end = Date.now() + ms
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (err) {
-      if (Date.now() > end) throw err
-      await new Promise((r) => setTimeout(r, 5))
-    }
-  }
-}
+/** Retries `check` until it passes (vitest's `vi.waitFor`), failing after `timeout` ms. */
+const eventually = (check: () => unknown, timeout = 5000) => vi.waitFor(check, { timeout, interval: 5 })
 
 const KEYS = 50
 

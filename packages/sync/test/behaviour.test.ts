@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DocStore } from '@engram/database'
 import { InProcessNetwork } from '../src/index.node.js'
 import { contents, expectCode, node, openOn, put, shared, type Node } from './helpers.js'
@@ -14,18 +14,8 @@ afterEach(async () => {
   for (const n of open.splice(0)) await n.sync.close()
 })
 
-async function eventually(check: () => Promise<void> | void, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (err) {
-      if (Date.now() > until) throw err
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
-}
+/** Retries `check` until it passes (vitest's `vi.waitFor`), failing after `timeout` ms. */
+const eventually = (check: () => unknown, timeout = 5000) => vi.waitFor(check, { timeout, interval: 20 })
 
 describe('InProcessNetwork faults', () => {
   it('a dropped message fails at once with PEER_UNREACHABLE; a partition cuts both ways until heal()', async () => {

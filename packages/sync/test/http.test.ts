@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { MemoryBackend } from '@engram/backend-memory'
 import { Instance } from '@engram/core'
 import { DocStore, Permission } from '@engram/database'
@@ -17,19 +17,8 @@ afterEach(async () => {
   for (const n of open.splice(0)) await n.sync.close()
 })
 
-/** Waits until `check` passes (automatic sync runs in the background). */
-async function eventually(check: () => Promise<void>, ms = 5000): Promise<void> {
-  const until = Date.now() + ms
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (err) {
-      if (Date.now() > until) throw err
-      await new Promise((r) => setTimeout(r, 20))
-    }
-  }
-}
+/** Retries `check` until it passes (vitest's `vi.waitFor`), failing after `timeout` ms. */
+const eventually = (check: () => unknown, timeout = 5000) => vi.waitFor(check, { timeout, interval: 20 })
 
 /** Alice's database, and Bob granted Write through an approved request over HTTP. */
 async function pair() {

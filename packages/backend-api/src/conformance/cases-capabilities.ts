@@ -4,7 +4,7 @@
  * `supports`: `insert`, the `watch` change feed and durable state checkpoints. A
  * backend that has the methods must declare them, so nothing goes untested.
  */
-import { expect, it } from 'vitest'
+import { expect, it, vi } from 'vitest'
 import type { Backend, ChangedEntry, Checkpoint, CheckpointBackend, InsertingBackend, WatchableBackend } from '../backend.js'
 import { CHECKPOINTS_KEPT } from '../backend.js'
 import { canInsert, canWatch, hasCheckpoints } from '../capabilities.js'
@@ -25,19 +25,8 @@ const cp = (over: Partial<Checkpoint> = {}): Checkpoint => ({
 
 const tip = (n: number) => 'sha256:' + n.toString(16).padStart(64, '0')
 
-/** Waits until `check` passes (watch feeds may poll), failing after `ms`. */
-async function eventually(check: () => void, ms = 3000): Promise<void> {
-  const end = Date.now() + ms
-  for (;;) {
-    try {
-      check()
-      return
-    } catch (err) {
-      if (Date.now() > end) throw err
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  }
-}
+/** Retries `check` until it passes (vitest's `vi.waitFor`), failing after `timeout` ms. */
+const eventually = (check: () => unknown, timeout = 3000) => vi.waitFor(check, { timeout, interval: 10 })
 
 export function capabilityCases<B extends Backend>(options: ConformanceOptions<B>, use: WithBackend): void {
   const supports = options.supports ?? {}
