@@ -93,11 +93,11 @@ export async function receiveEntries(
     // Another handle on the same storage stored it meanwhile: settle it too if it still waits there.
     if ((await backend.getStatus(id)) === 'unverified') await backend.setStatus(id, status)
   }
-  // What this receive settled, known without asking the backend (statuses never change back).
-  const known: Known = { verified, failed, entries: batch, fresh }
 
   // 2. Waves: every entry whose parents are all settled is validated; then its waiting children.
   const entries = new Map<Id, Entry>(batch)
+  // What this receive settled, known without asking the backend (statuses never change back).
+  const known: Known = { verified, failed, entries, fresh }
   const getEntry = async (id: Id): Promise<Entry> => {
     let e = entries.get(id)
     if (e === undefined) entries.set(id, (e = await backend.get(id)))
@@ -181,12 +181,10 @@ export async function receiveEntries(
 
   // New entries still waiting are stored now, as unverified, for a later batch to settle.
   for (const [id, entry] of fresh) await backend.put(id, entry, 'unverified')
-  const waiting = new Set(fresh.keys())
-  fresh.clear()
   const pending: Id[] = []
   const missing = new Set<Id>()
   for (const [id, entry] of batch) {
-    if (verified.has(id) || failed.has(id) || (!waiting.has(id) && (await backend.getStatus(id)) !== 'unverified')) continue
+    if (verified.has(id) || failed.has(id) || (!fresh.has(id) && (await backend.getStatus(id)) !== 'unverified')) continue
     pending.push(id)
     for (const p of entry.tree.parents) if (!missing.has(p) && !(await backend.has(p))) missing.add(p)
   }
@@ -216,7 +214,7 @@ type ParentState = { kind: 'ready' } | { kind: 'failed' } | { kind: 'waiting'; o
 interface Known {
   verified: ReadonlySet<Id>
   failed: ReadonlySet<Id>
-  /** The batch's entries. */
+  /** Entries this receive holds (the batch's, and those it read). */
   entries: ReadonlyMap<Id, Entry>
   /** New entries of the batch not stored yet (unverified). */
   fresh: ReadonlyMap<Id, Entry>
