@@ -7,7 +7,7 @@
  * stops as soon as nothing in reach is unknown to the other side, so a
  * one-entry difference reads a few entries, not the history.
  */
-import type { Backend, Entry, Id } from '@engram/backend-api'
+import { TopDownHeap, type Backend, type Entry, type Id } from '@engram/backend-api'
 
 /** An entry id with its height in its database. */
 export interface Ranked {
@@ -36,45 +36,6 @@ export async function verifiedIn(backend: Backend, tree: Id, ids: readonly Id[])
   return out
 }
 
-/** A max-heap of ranked ids (highest first). */
-class Heap {
-  readonly #a: Ranked[] = []
-  get size(): number {
-    return this.#a.length
-  }
-  push(x: Ranked): void {
-    const a = this.#a
-    a.push(x)
-    let i = a.length - 1
-    while (i > 0) {
-      const p = (i - 1) >> 1
-      if (byRank(a[p]!, a[i]!) >= 0) break
-      ;[a[p], a[i]] = [a[i]!, a[p]!]
-      i = p
-    }
-  }
-  pop(): Ranked {
-    const a = this.#a
-    const top = a[0]!
-    const last = a.pop()!
-    if (a.length > 0) {
-      a[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let m = i
-        if (l < a.length && byRank(a[l]!, a[m]!) > 0) m = l
-        if (r < a.length && byRank(a[r]!, a[m]!) > 0) m = r
-        if (m === i) break
-        ;[a[m], a[i]] = [a[i]!, a[m]!]
-        i = m
-      }
-    }
-    return top
-  }
-}
-
 const FROM = 1
 const KNOWN = 2
 
@@ -94,13 +55,13 @@ export async function missingEntries(backend: Backend, tree: Id, tips: readonly 
     return out.sort(byRank)
   }
   const flags = new Map<Id, number>()
-  const heap = new Heap()
+  const heap = new TopDownHeap()
   let fromOnly = 0 // entries in the heap reachable from `tips` and not (yet) known to be below `known`
   const add = async (id: Id, flag: number): Promise<void> => {
     const had = flags.get(id)
     if (had === undefined) {
       flags.set(id, flag)
-      heap.push({ id, height: await backend.getHeight(tree, id) })
+      heap.push(id, await backend.getHeight(tree, id))
       if (flag === FROM) fromOnly++
     } else if ((had & flag) !== flag) {
       if (had === FROM) fromOnly-- // now known to the other side
@@ -112,14 +73,14 @@ export async function missingEntries(backend: Backend, tree: Id, tips: readonly 
   const out: Ranked[] = []
   const parentsOf = async (id: Id): Promise<readonly Id[]> => ((await backend.get(id)) as Entry).tree.parents
   while (fromOnly > 0 && heap.size > 0) {
-    const top = heap.pop()
-    const flag = flags.get(top.id)!
+    const { id, h } = heap.pop()
+    const flag = flags.get(id)!
     if (flag === FROM) {
       fromOnly--
-      out.push(top)
-      for (const p of await parentsOf(top.id)) await add(p, FROM)
+      out.push({ id, height: h })
+      for (const p of await parentsOf(id)) await add(p, FROM)
     } else {
-      for (const p of await parentsOf(top.id)) await add(p, KNOWN)
+      for (const p of await parentsOf(id)) await add(p, KNOWN)
     }
   }
   return out.sort(byRank)

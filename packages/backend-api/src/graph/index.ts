@@ -5,6 +5,7 @@
  * that keep their own index and want the same answers.
  */
 export { TreeIndex } from './tree-index.js'
+export { TopDownHeap } from './top-down-heap.js'
 export { computeHeights, linksDescend, snapshotSource, type GraphSource } from './source.js'
 export {
   holdsStore,

@@ -11,48 +11,7 @@
  */
 import type { Id } from '../entry.js'
 import type { GraphSource } from './source.js'
-
-/** Max-heap on (height, then smallest id first). */
-class TopDownHeap {
-  private readonly items: { id: Id; h: number }[] = []
-  get size(): number {
-    return this.items.length
-  }
-  private before(a: { id: Id; h: number }, b: { id: Id; h: number }): boolean {
-    return a.h > b.h || (a.h === b.h && a.id < b.id)
-  }
-  push(id: Id, h: number): void {
-    const items = this.items
-    items.push({ id, h })
-    let i = items.length - 1
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!this.before(items[i]!, items[parent]!)) break
-      ;[items[i], items[parent]] = [items[parent]!, items[i]!]
-      i = parent
-    }
-  }
-  pop(): Id {
-    const items = this.items
-    const top = items[0]!
-    const last = items.pop()!
-    if (items.length > 0) {
-      items[0] = last
-      let i = 0
-      for (;;) {
-        const l = 2 * i + 1
-        const r = l + 1
-        let best = i
-        if (l < items.length && this.before(items[l]!, items[best]!)) best = l
-        if (r < items.length && this.before(items[r]!, items[best]!)) best = r
-        if (best === i) break
-        ;[items[i], items[best]] = [items[best]!, items[i]!]
-        i = best
-      }
-    }
-    return top.id
-  }
-}
+import { TopDownHeap } from './top-down-heap.js'
 
 const BROKEN = Symbol('broken')
 
@@ -86,7 +45,7 @@ export function lcaTopDown(src: GraphSource, store: string, ids: readonly Id[]):
     heap.push(id, src.height(id))
   })
   while (heap.size > 0) {
-    const id = heap.pop()
+    const { id } = heap.pop()
     const mask = reach.get(id)!
     if (mask === full) return id
     const h = src.height(id)
@@ -122,7 +81,7 @@ export function pathTopDown(src: GraphSource, store: string, from: Id, to: reado
   }
   const out: Id[] = []
   while (heap.size > 0 && live > 0) {
-    const id = heap.pop()
+    const { id } = heap.pop()
     const excluded = fromSide.get(id)!
     if (!excluded) {
       live--
