@@ -4,11 +4,24 @@
  * `watch`, durable state checkpoints).
  */
 import type { Backend, Checkpoint, CheckpointBackend, InsertingBackend, WatchableBackend } from './backend.js'
+import type { Entry, Id, VerificationStatus } from './entry.js'
 import { assertIdList, assertString } from './validate.js'
 
 /** Whether `backend` stores and reports newness in one step ({@link InsertingBackend}). */
 export function canInsert(backend: Backend): backend is InsertingBackend {
   return typeof (backend as Partial<InsertingBackend>).insert === 'function'
+}
+
+/**
+ * Stores `entry` unless its id is stored, and says whether this call stored
+ * it: one step on an {@link InsertingBackend}, else `has` then `put` (two
+ * steps: callers that may store one id concurrently serialise themselves).
+ */
+export async function insertEntry(backend: Backend, id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
+  if (canInsert(backend)) return backend.insert(id, entry, status)
+  if (await backend.has(id)) return false
+  await backend.put(id, entry, status)
+  return true
 }
 
 /** Whether `backend` reports writes from other processes ({@link WatchableBackend}). */

@@ -8,7 +8,7 @@
 export type { Entry, Id, VerificationStatus, TreeNode, SubTreeNode, DelegationStep, SigKey, SigInfo } from './entry.js'
 export { CHECKPOINTS_KEPT } from './backend.js'
 export type { Backend, ChangedEntry, Checkpoint, InsertingBackend, WatchableBackend, CheckpointBackend } from './backend.js'
-export { canInsert, canWatch, hasCheckpoints, assertCheckpoint } from './capabilities.js'
+export { canInsert, canWatch, hasCheckpoints, assertCheckpoint, insertEntry } from './capabilities.js'
 export { encodeEntry, encodeEntryText, signingBytes, entryId } from './encode.js'
 export {
   ROOT_STORE,

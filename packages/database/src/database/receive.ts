@@ -6,7 +6,7 @@
  * descendant of a failed entry, become `failed`; entries with a missing (or
  * still unverified) parent wait, and are validated when it arrives.
  */
-import { canInsert, entryTree, isRootEntry, type Entry, type Id, type VerificationStatus } from '@engram/backend-api'
+import { entryTree, insertEntry, isRootEntry, type Entry, type Id, type VerificationStatus } from '@engram/backend-api'
 import { parsePublicKey, type VerifyItem } from '@engram/crypto'
 import { MAX_DELEGATION_DEPTH, Permission, checkSettingsChange, resolveSigKey, type ResolvedSigner } from '../auth/index.js'
 import { Doc } from '../crdt/index.js'
@@ -85,11 +85,9 @@ export async function receiveEntries(
     fresh.set(id, entry)
     queue.push(id)
   }
-  const inserts = canInsert(backend)
   const settle = async (id: Id, entry: Entry, status: 'verified' | 'failed'): Promise<void> => {
     if (!fresh.delete(id)) return backend.setStatus(id, status)
-    if (!inserts) return backend.put(id, entry, status)
-    if (await backend.insert(id, entry, status)) return
+    if (await insertEntry(backend, id, entry, status)) return
     // Another handle on the same storage stored it meanwhile: settle it too if it still waits there.
     if ((await backend.getStatus(id)) === 'unverified') await backend.setStatus(id, status)
   }

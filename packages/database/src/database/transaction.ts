@@ -3,7 +3,7 @@
  * `Transaction`: stages changes to any number of stores and commits them as
  * one signed entry (data-layer §3, DECISIONS 6).
  */
-import { canInsert, prepareSeal, type DelegationStep, type Entry, type Id, type SigInfo, type SubTreeNode } from '@engram/backend-api'
+import { insertEntry, prepareSeal, type DelegationStep, type Entry, type Id, type SigInfo, type SubTreeNode } from '@engram/backend-api'
 import {
   Permission,
   checkSettingsChange,
@@ -284,23 +284,9 @@ export class Transaction {
       // entry, stored once, its hooks fired once. A commit of that id in
       // flight (identical transactions committed concurrently) is waited for.
       const inflight = this.#owner.shared.inflight
-      const backend = engine.backend
-      // A backend that reports newness on insert needs no `has` first (one write, one round trip).
-      const inserts = canInsert(backend)
-      for (;;) {
-        const other = inflight.find(id)
-        if (other !== undefined) {
-          await released(other)
-          continue
-        }
-        if (inserts || !(await backend.has(id))) {
-          if (inflight.find(id) !== undefined) continue // claimed while we looked
-          break
-        }
-        return this.#closeStored(id)
-      }
+      for (let other = inflight.find(id); other !== undefined; other = inflight.find(id)) await released(other)
       const claim = inflight.claim(id)
-      let stored = true
+      let stored: boolean
       try {
         // Keep the state of every written store from now on, so reads stay O(1).
         for (let i = 0; i < staged.length; i++) {
@@ -309,8 +295,8 @@ export class Transaction {
           const pending = states.ensureKept(tree, s.name, s.typeId, s.crdt, nodeParents[i]!, (cut ??= await states.cutAt(tree, parents)))
           if (pending !== undefined) await pending
         }
-        if (inserts) stored = await backend.insert(id, entry, 'verified')
-        else await backend.put(id, entry, 'verified')
+        // Stored already (by another handle on the same storage): nothing to apply, no hooks.
+        stored = await insertEntry(engine.backend, id, entry, 'verified')
       } finally {
         inflight.release(claim)
       }
