@@ -54,12 +54,15 @@ export class MemoryBackend extends AbstractBackend implements InsertingBackend {
   // ---- entries --------------------------------------------------------
 
   async put(id: Id, entry: Entry, status: VerificationStatus): Promise<void> {
-    const checked = checkPut(id, entry, status)
-    if (this.records.has(id)) return
-    this.store(id, checked, status)
+    this.storeNew(id, entry, status)
   }
 
   async insert(id: Id, entry: Entry, status: VerificationStatus): Promise<boolean> {
+    return this.storeNew(id, entry, status)
+  }
+
+  /** Checks and files an entry unless its id is stored; whether it was new. */
+  private storeNew(id: Id, entry: Entry, status: VerificationStatus): boolean {
     const checked = checkPut(id, entry, status)
     if (this.records.has(id)) return false
     this.store(id, checked, status)
