@@ -85,52 +85,6 @@ function setStoreChildrenAt(node: IdNode, k: number, links: Links): void {
   more[k - 1] = links
 }
 
-/** Tip sets hold their ids in an array up to this many (then a Set). */
-const SMALL_TIPS = 16
-
-/**
- * A set of tips: an array while small (a linear history has one tip, and
- * each entry adds itself and removes its parent: no hash-table churn), a
- * Set once it holds more than {@link SMALL_TIPS}.
- */
-class TipSet {
-  #small: Id[] = []
-  #big: Set<Id> | undefined
-
-  add(id: Id): void {
-    const big = this.#big
-    if (big !== undefined) {
-      big.add(id)
-      return
-    }
-    const small = this.#small
-    if (small.includes(id)) return
-    if (small.length < SMALL_TIPS) small.push(id)
-    else {
-      this.#big = new Set(small).add(id)
-      this.#small = []
-    }
-  }
-
-  delete(id: Id): void {
-    const big = this.#big
-    if (big !== undefined) {
-      big.delete(id)
-      return
-    }
-    const small = this.#small
-    const at = small.indexOf(id)
-    if (at < 0) return
-    const last = small.pop()!
-    if (at < small.length) small[at] = last
-  }
-
-  /** The tips, in no particular order (a fresh array). */
-  list(): Id[] {
-    return this.#big !== undefined ? [...this.#big] : this.#small.slice()
-  }
-}
-
 /**
  * One store's DAG inside a database. Its members are the entries writing
  * it; each member's store children live in its {@link IdNode}.
@@ -138,7 +92,7 @@ class TipSet {
 class StoreIndex {
   /** Ids named as a store parent that are not members (not added yet, or added without this store): the members naming them. */
   readonly outsiders = new Map<Id, Links>()
-  readonly tips = new TipSet()
+  readonly tips = new Set<Id>()
   /** Store links (between members) that do not go to a strictly lower tree height. */
   upLinks = 0
 }
@@ -149,7 +103,7 @@ export class TreeIndex implements GraphSource {
   private count = 0
   /** Nodes without an entry yet (named as a parent only): while there are none, a new entry needs no lookup. */
   private placeholders = 0
-  private readonly tipSet = new TipSet()
+  private readonly tipSet = new Set<Id>()
   private readonly stores = new Map<string, StoreIndex>()
   /** Entries that arrived after some of their children: heights below them may be stale. */
   private readonly stale = new Set<Id>()
@@ -204,13 +158,13 @@ export class TreeIndex implements GraphSource {
 
   /** Current tips (unordered). */
   tips(): Id[] {
-    return this.tipSet.list()
+    return [...this.tipSet]
   }
 
   /** Current tips of `store` (unordered). */
   storeTips(store: string): Id[] {
     const s = this.stores.get(store)
-    return s ? s.tips.list() : []
+    return s ? [...s.tips] : []
   }
 
   /**
